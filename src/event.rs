@@ -1,0 +1,294 @@
+//! Typed workflow events, decoded from the SSE events of a stream.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::sse::SseEvent;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// What an event says, by its SSE event name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// `chunk`: a piece of generated text.
+    Chunk {
+        /// The text.
+        content: String,
+    },
+    /// `tool_executing`: the workflow calls a tool.
+    ToolExecuting {
+        /// The tool's name.
+        tool_name: String,
+        /// The JSON text of `tool_input` exactly as it appears in the data; `None` if absent.
+        tool_input: Option<String>,
+    },
+    /// `tool_result`: a tool call's result.
+    ToolResult {
+        /// The tool's name.
+        tool_name: String,
+        /// The result: the string itself when it is a JSON string, otherwise its JSON text as
+        /// it appears in the data (`null` stays the text `null`); `None` if absent.
+        result: Option<String>,
+    },
+    /// `approval_request`: the workflow pauses until this approval is approved or rejected.
+    ApprovalRequest {
+        /// The id to pass to [`crate::Client::approve`] or [`crate::Client::reject`].
+        approval_id: String,
+        /// The tool waiting for approval.
+        tool_name: Option<String>,
+        /// The JSON text of `tool_input` exactly as it appears in the data.
+        tool_input: Option<String>,
+    },
+    /// `done`: the workflow finished; the last event of a stream.
+    Done {
+        /// The execution that finished.
+        execution_id: Option<String>,
+        /// Its final status (such as `completed` or `failed`).
+        status: Option<String>,
+        /// The final answer; `None` when the server sent none or `null`.
+        final_answer: Option<String>,
+    },
+    /// Any other event name; see [`Event::name`] and [`Event::data`].
+    Other,
+}
+
+/// One event of a workflow's stream: the SSE fields as received and their typed meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The SSE event name as received (`message` when none was given).
+    pub name: String,
+    /// The data field exactly as received (lines joined with `\n`).
+    pub data: String,
+    /// The stream's last event id at this event, or `None` when it is empty.
+    pub id: Option<String>,
+    /// The typed payload.
+    pub kind: EventKind,
+}
+
+impl Event {
+    /// True for the `done` event.
+    pub fn is_done(&self) -> bool {
+        matches!(self.kind, EventKind::Done { .. })
+    }
+}
+
+#[derive(Deserialize)]
+struct ChunkData {
+    content: String,
+}
+
+#[derive(Deserialize)]
+struct ToolData<'a> {
+    tool_name: String,
+    #[serde(borrow, default)]
+    tool_input: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct ApprovalData<'a> {
+    approval_id: String,
+    #[serde(default)]
+    tool_name: Option<String>,
+    #[serde(borrow, default)]
+    tool_input: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct DoneData {
+    #[serde(default)]
+    execution_id: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    final_answer: Option<String>,
+}
+
+/// The JSON text of a raw value. serde's RawValue of an absent-but-`null` field is `None`,
+/// so `null` written by the server is restored as the text `null`.
+fn raw_text(value: Option<&RawValue>) -> Option<String> {
+    value.map(|raw| raw.get().to_string())
+}
+
+impl TryFrom<SseEvent> for Event {
+    type Error = Error;
+
+    /// Decodes the data of the documented event names; other names become
+    /// [`EventKind::Other`]. A documented event whose data is not the documented JSON object is
+    /// [`ErrorKind::Protocol`].
+    fn try_from(sse: SseEvent) -> Result<Event> {
+        let bad = |error: serde_json::Error| {
+            Error::new(
+                ErrorKind::Protocol,
+                format!(
+                    "the data of a \"{}\" event is not the documented JSON object: {error}",
+                    sse.event
+                ),
+            )
+        };
+        let kind = match sse.event.as_str() {
+            "chunk" => {
+                let data: ChunkData = serde_json::from_str(&sse.data).map_err(bad)?;
+                EventKind::Chunk {
+                    content: data.content,
+                }
+            }
+            "tool_executing" => {
+                let data: ToolData = serde_json::from_str(&sse.data).map_err(bad)?;
+                EventKind::ToolExecuting {
+                    tool_name: data.tool_name,
+                    tool_input: raw_text(data.tool_input).or_else(|| null_if_present(&sse.data, "tool_input")),
+                }
+            }
+            "tool_result" => {
+                let data: ToolData = serde_json::from_str(&sse.data).map_err(bad)?;
+                let result = match data.result {
+                    Some(raw) if raw.get().starts_with('"') => {
+                        Some(serde_json::from_str::<String>(raw.get()).map_err(bad)?)
+                    }
+                    Some(raw) => Some(raw.get().to_string()),
+                    None => null_if_present(&sse.data, "result"),
+                };
+                EventKind::ToolResult {
+                    tool_name: data.tool_name,
+                    result,
+                }
+            }
+            "approval_request" => {
+                let data: ApprovalData = serde_json::from_str(&sse.data).map_err(bad)?;
+                EventKind::ApprovalRequest {
+                    approval_id: data.approval_id,
+                    tool_name: data.tool_name,
+                    tool_input: raw_text(data.tool_input).or_else(|| null_if_present(&sse.data, "tool_input")),
+                }
+            }
+            "done" => {
+                let data: DoneData = serde_json::from_str(&sse.data).map_err(bad)?;
+                EventKind::Done {
+                    execution_id: data.execution_id,
+                    status: data.status,
+                    final_answer: data.final_answer,
+                }
+            }
+            _ => EventKind::Other,
+        };
+        Ok(Event {
+            name: sse.event,
+            data: sse.data,
+            id: sse.id,
+            kind,
+        })
+    }
+}
+
+/// serde maps a JSON `null` to `None` even for `Option<&RawValue>`; the contract wants the
+/// text `null` when the server wrote `null`, and NULL only when the field is absent.
+fn null_if_present(data: &str, field: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Probe<'a>(#[serde(borrow)] std::collections::BTreeMap<&'a str, &'a RawValue>);
+    let probe: Probe = serde_json::from_str(data).ok()?;
+    probe.0.get(field).map(|raw| raw.get().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(event: &str, data: &str) -> Result<Event> {
+        Event::try_from(SseEvent {
+            event: event.to_string(),
+            data: data.to_string(),
+            id: Some("7".to_string()),
+        })
+    }
+
+    #[test]
+    fn documented_events_decode_their_fields() {
+        let chunk = decode("chunk", r#"{"content":"Hel\nlo"}"#).unwrap();
+        assert_eq!(chunk.kind, EventKind::Chunk { content: "Hel\nlo".into() });
+        assert_eq!(chunk.id.as_deref(), Some("7"));
+
+        let tool = decode("tool_executing", r#"{"tool_name":"search","tool_input": {"q" : [1, 2]} }"#).unwrap();
+        assert_eq!(
+            tool.kind,
+            EventKind::ToolExecuting {
+                tool_name: "search".into(),
+                tool_input: Some(r#"{"q" : [1, 2]}"#.into())
+            }
+        );
+        let string_input = decode("tool_executing", r#"{"tool_name":"t","tool_input":"quoted"}"#).unwrap();
+        assert_eq!(
+            string_input.kind,
+            EventKind::ToolExecuting { tool_name: "t".into(), tool_input: Some("\"quoted\"".into()) }
+        );
+    }
+
+    #[test]
+    fn tool_results_keep_strings_and_json_text() {
+        let cases = [
+            (r#"{"tool_name":"t","result":"42 \"x\""}"#, Some("42 \"x\"")),
+            (r#"{"tool_name":"t","result": {"a":1} }"#, Some(r#"{"a":1}"#)),
+            (r#"{"tool_name":"t","result":null}"#, Some("null")),
+            (r#"{"tool_name":"t","result":12.50}"#, Some("12.50")),
+            (r#"{"tool_name":"t"}"#, None),
+        ];
+        for (data, expected) in cases {
+            let event = decode("tool_result", data).unwrap();
+            assert_eq!(
+                event.kind,
+                EventKind::ToolResult { tool_name: "t".into(), result: expected.map(String::from) },
+                "{data}"
+            );
+        }
+        let null_input = decode("tool_executing", r#"{"tool_name":"t","tool_input":null}"#).unwrap();
+        assert_eq!(
+            null_input.kind,
+            EventKind::ToolExecuting { tool_name: "t".into(), tool_input: Some("null".into()) }
+        );
+    }
+
+    #[test]
+    fn approval_and_done_decode() {
+        let approval = decode(
+            "approval_request",
+            r#"{"approval_id":"ap_1","tool_name":"send_email","tool_input":{"to":"a@b"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            approval.kind,
+            EventKind::ApprovalRequest {
+                approval_id: "ap_1".into(),
+                tool_name: Some("send_email".into()),
+                tool_input: Some(r#"{"to":"a@b"}"#.into())
+            }
+        );
+        let done = decode("done", r#"{"execution_id":"e","status":"completed","final_answer":"ok"}"#).unwrap();
+        assert!(done.is_done());
+        assert_eq!(
+            done.kind,
+            EventKind::Done {
+                execution_id: Some("e".into()),
+                status: Some("completed".into()),
+                final_answer: Some("ok".into())
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_names_are_other_and_bad_data_is_protocol() {
+        let other = decode("heartbeat", "{}").unwrap();
+        assert_eq!(other.kind, EventKind::Other);
+        assert_eq!((other.name.as_str(), other.data.as_str()), ("heartbeat", "{}"));
+        let message = decode("message", "plain text").unwrap();
+        assert_eq!(message.kind, EventKind::Other);
+        for (name, data) in [
+            ("chunk", "not json"),
+            ("chunk", r#"{"content":5}"#),
+            ("chunk", "{}"),
+            ("tool_executing", r#"{"tool_input":{}}"#),
+            ("approval_request", r#"{"tool_name":"x"}"#),
+            ("done", "[1]"),
+        ] {
+            assert_eq!(decode(name, data).unwrap_err().kind(), ErrorKind::Protocol, "{name} {data}");
+        }
+    }
+}
