@@ -1,0 +1,27 @@
+//! A local emulator of the Mindra workflow API.
+//!
+//! It is a real HTTP/1.1 server so that the Rust, C and Go test suites of libmindra all run
+//! against the same scenarios. The behaviour of a run is chosen by its workflow slug (see
+//! README.md for the full table); every API request must carry [`TEST_API_KEY`] in
+//! `x-api-key`. The binary `mindra-emulator` prints its base URL as the first line on
+//! stdout; tests can also embed it with [`Emulator`].
+//!
+//! This crate is test infrastructure only and must never become a dependency of `mindra`.
+
+#![warn(missing_docs)]
+
+mod record;
+mod scenarios;
+mod server;
+mod util;
+
+pub use server::Emulator;
+
+/// The only API key the emulator accepts (header `x-api-key`). Any other value, or none,
+/// is answered with `401 {"error":"Invalid API key","code":"UNAUTHORIZED"}`.
+pub const TEST_API_KEY: &str = "mk_0123456789abcdef0123456789abcdef";
+
+/// Every workflow slug the emulator knows; any other slug is `404 WORKFLOW_NOT_FOUND`.
+pub fn scenario_slugs() -> impl Iterator<Item = &'static str> {
+    scenarios::SCENARIOS.iter().map(|(slug, _)| *slug)
+}
