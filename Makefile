@@ -17,10 +17,13 @@ LDLIBS_MINDRA   := -L$(LIB_DIR) -lmindra -Wl,-rpath,$(LIB_DIR) -lpthread
 VALGRIND        := valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
                    --show-leak-kinds=definite,indirect --error-exitcode=1
 
-C_TESTS   := test_core
+C_TESTS   := $(basename $(notdir $(wildcard tests/c/test_*.c)))
 EXAMPLES  := run_workflow stream_events
 
-.PHONY: all build examples demo test test-rust test-lint test-header test-c clean
+# Bindings add their own targets, tests and demos here.
+-include mk/*.mk
+
+.PHONY: all build examples demo demo-c test test-rust test-lint test-header test-c clean
 
 all: build examples
 
@@ -34,8 +37,11 @@ $(BUILD)/examples/%: examples/%.c include/mindra.h build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_STRICT) $< -o $@ $(LDLIBS_MINDRA)
 
-## demo: start the emulator, run a workflow from C, stream one with an approval, stop.
-demo: examples
+## demo: start the emulator, run a workflow from C, stream one with an approval, stop; then
+## the same from Go (mk/go.mk adds it to EXTRA_DEMOS).
+demo: demo-c $(EXTRA_DEMOS)
+
+demo-c: examples
 	$(WITH_EMU) sh -c '\
 	  echo "== run_workflow hello (C)"; \
 	  $(BUILD)/examples/run_workflow hello "Say hello from C" "{\"source\":\"make demo\"}" && \
@@ -43,7 +49,7 @@ demo: examples
 	  $(BUILD)/examples/stream_events approval "Email the weekly report" --approve'
 
 ## test: everything — Rust tests, lints, the header drift check, and the C tests under valgrind.
-test: test-header test-lint test-rust test-c
+test: test-header test-lint test-rust test-c $(EXTRA_TESTS)
 
 test-rust: build
 	MINDRA_EMULATOR_BIN=$(EMULATOR) $(CARGO) test --release --workspace

@@ -128,7 +128,8 @@ typedef enum MindraEventType {
  connections. Opaque.
 
  Methods: `mindra_client_new`, `mindra_client_set_timeout_ms`,
- `mindra_client_set_max_retries`, `mindra_client_run_workflow`, `mindra_stream_open`,
+ `mindra_client_set_max_retries`, `mindra_client_set_max_reconnects`,
+ `mindra_client_run_workflow`, `mindra_stream_open`,
  `mindra_approve`, `mindra_reject`, `mindra_client_free`.
 
  A `const MindraClient *` is safe to use from many threads at once. Wherever a function takes
@@ -384,6 +385,20 @@ enum MindraErrorKind mindra_client_set_timeout_ms(struct MindraClient *client, u
  */
 enum MindraErrorKind mindra_client_set_max_retries(struct MindraClient *client,
                                                    uint32_t max_retries);
+
+/*
+ Sets how many times a stream that drops before `done` is reopened with `Last-Event-ID`,
+ when the server has sent event ids (default 5, the most allowed; larger values are
+ capped at 5). 0 turns reconnection off: a drop is then reported at once as
+ `MINDRA_ERR_TRANSPORT`. Applies to streams opened afterwards. (Extension to the contract.)
+
+ Returns `MINDRA_OK`, or `MINDRA_ERR_INVALID_ARGUMENT` for a NULL client.
+
+ # Safety
+ `client` is NULL or a live client.
+ */
+enum MindraErrorKind mindra_client_set_max_reconnects(struct MindraClient *client,
+                                                      uint32_t max_reconnects);
 
 /*
  Releases a client and closes its idle connections. NULL is ignored. Streams opened from

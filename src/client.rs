@@ -72,6 +72,7 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     timeout: Option<Duration>,
     max_retries: Option<u32>,
+    max_reconnects: Option<u32>,
     clock: Option<Arc<dyn Clock>>,
 }
 
@@ -98,6 +99,12 @@ impl ClientBuilder {
     /// The maximum number of retries; see [`Client::set_max_retries`].
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = Some(retries);
+        self
+    }
+
+    /// The maximum number of stream reconnections; see [`Client::set_max_reconnects`].
+    pub fn max_reconnects(mut self, reconnects: u32) -> Self {
+        self.max_reconnects = Some(reconnects);
         self
     }
 
@@ -152,6 +159,10 @@ impl ClientBuilder {
                     self.timeout.unwrap_or(DEFAULT_TIMEOUT).as_millis() as u64
                 ),
                 max_retries: AtomicU32::new(self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES)),
+                max_reconnects: AtomicU32::new(
+                    self.max_reconnects
+                        .unwrap_or(crate::stream::MAX_RECONNECT_ATTEMPTS),
+                ),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             }),
         })
@@ -189,6 +200,7 @@ pub(crate) struct Inner {
     pub(crate) proxy_url: Option<String>,
     timeout_ms: AtomicU64,
     max_retries: AtomicU32,
+    max_reconnects: AtomicU32,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
@@ -266,6 +278,19 @@ impl Client {
     /// Sets how often a request is retried after 429, 503 or a failure to connect.
     pub fn set_max_retries(&self, retries: u32) {
         self.inner.max_retries.store(retries, Ordering::Relaxed);
+    }
+
+    /// The current maximum number of reconnections of a dropped stream.
+    pub fn max_reconnects(&self) -> u32 {
+        self.inner.max_reconnects.load(Ordering::Relaxed)
+    }
+
+    /// Sets how often a stream that drops before `done` is reopened with `Last-Event-ID`
+    /// (default and maximum 5, as the contract bounds it; 0 turns reconnection off, so a drop
+    /// is reported at once). Applies to streams opened afterwards.
+    pub fn set_max_reconnects(&self, reconnects: u32) {
+        let bounded = reconnects.min(crate::stream::MAX_RECONNECT_ATTEMPTS);
+        self.inner.max_reconnects.store(bounded, Ordering::Relaxed);
     }
 
     /// The timeout as ureq wants it: `None` for "no timeout".

@@ -71,6 +71,7 @@ pub struct EventStream {
     finished: bool,
     failure: Option<Error>,
     reconnect_attempts: u32,
+    max_reconnects: u32,
 }
 
 impl std::fmt::Debug for EventStream {
@@ -102,6 +103,7 @@ impl Client {
             finished: false,
             failure: None,
             reconnect_attempts: 0,
+            max_reconnects: self.max_reconnects(),
         };
         stream.connect(None).map_err(|error| self.redact(error))?;
         Ok(stream)
@@ -205,7 +207,7 @@ impl EventStream {
     /// Resuming is safe only when the server numbered its events: without ids a new
     /// connection could repeat events the caller has already seen.
     fn can_resume(&self) -> bool {
-        self.parser.has_seen_id() && self.reconnect_attempts < MAX_RECONNECT_ATTEMPTS
+        self.parser.has_seen_id() && self.reconnect_attempts < self.max_reconnects
     }
 
     fn fail(&mut self, error: Error) -> Error {
@@ -230,7 +232,8 @@ impl EventStream {
             return Err(self.fail(Error::new(
                 ErrorKind::Transport,
                 format!(
-                    "the stream dropped and {MAX_RECONNECT_ATTEMPTS} reconnections did not restore it"
+                    "the stream dropped and {} reconnections did not restore it",
+                    self.reconnect_attempts
                 ),
             )));
         }
@@ -260,7 +263,7 @@ impl EventStream {
             Ok(()) => Ok(()),
             Err(error) if error.kind() == ErrorKind::Transport && error.http_status() == 0 => {
                 // Could not reach the server: the next call tries again while attempts last.
-                if self.reconnect_attempts >= MAX_RECONNECT_ATTEMPTS {
+                if self.reconnect_attempts >= self.max_reconnects {
                     return Err(self.fail(error));
                 }
                 Ok(())

@@ -11,7 +11,8 @@ use std::time::Duration;
 /// connections. Opaque.
 ///
 /// Methods: `mindra_client_new`, `mindra_client_set_timeout_ms`,
-/// `mindra_client_set_max_retries`, `mindra_client_run_workflow`, `mindra_stream_open`,
+/// `mindra_client_set_max_retries`, `mindra_client_set_max_reconnects`,
+/// `mindra_client_run_workflow`, `mindra_stream_open`,
 /// `mindra_approve`, `mindra_reject`, `mindra_client_free`.
 ///
 /// A `const MindraClient *` is safe to use from many threads at once. Wherever a function takes
@@ -131,6 +132,32 @@ pub unsafe extern "C" fn mindra_client_set_max_retries(
         || match client.as_ref() {
             Some(client) => {
                 client.client.set_max_retries(max_retries);
+                MindraErrorKind::MINDRA_OK
+            }
+            None => MindraErrorKind::MINDRA_ERR_INVALID_ARGUMENT,
+        },
+    )
+}
+
+/// Sets how many times a stream that drops before `done` is reopened with `Last-Event-ID`,
+/// when the server has sent event ids (default 5, the most allowed; larger values are
+/// capped at 5). 0 turns reconnection off: a drop is then reported at once as
+/// `MINDRA_ERR_TRANSPORT`. Applies to streams opened afterwards. (Extension to the contract.)
+///
+/// Returns `MINDRA_OK`, or `MINDRA_ERR_INVALID_ARGUMENT` for a NULL client.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+#[no_mangle]
+pub unsafe extern "C" fn mindra_client_set_max_reconnects(
+    client: *mut MindraClient,
+    max_reconnects: u32,
+) -> MindraErrorKind {
+    guard(
+        || MindraErrorKind::MINDRA_ERR_INTERNAL,
+        || match client.as_ref() {
+            Some(client) => {
+                client.client.set_max_reconnects(max_reconnects);
                 MindraErrorKind::MINDRA_OK
             }
             None => MindraErrorKind::MINDRA_ERR_INVALID_ARGUMENT,
