@@ -55,12 +55,22 @@ impl Client {
     }
 
     /// Approves a paused tool call; see [`Client::decide`].
-    pub fn approve(&self, execution_id: &str, approval_id: &str, reason: Option<&str>) -> Result<()> {
+    pub fn approve(
+        &self,
+        execution_id: &str,
+        approval_id: &str,
+        reason: Option<&str>,
+    ) -> Result<()> {
         self.decide(execution_id, approval_id, Decision::Approve, reason)
     }
 
     /// Rejects a paused tool call; see [`Client::decide`].
-    pub fn reject(&self, execution_id: &str, approval_id: &str, reason: Option<&str>) -> Result<()> {
+    pub fn reject(
+        &self,
+        execution_id: &str,
+        approval_id: &str,
+        reason: Option<&str>,
+    ) -> Result<()> {
         self.decide(execution_id, approval_id, Decision::Reject, reason)
     }
 }

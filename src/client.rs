@@ -391,7 +391,10 @@ impl Client {
                 let error = Error::http(
                     error.kind(),
                     status,
-                    format!("reading the HTTP {status} response body failed: {}", error.message()),
+                    format!(
+                        "reading the HTTP {status} response body failed: {}",
+                        error.message()
+                    ),
                     None,
                     request_id.clone(),
                 );
@@ -531,7 +534,10 @@ pub(crate) fn classify_transport_error(error: &ureq::Error) -> (Outcome, Error) 
         ),
         ureq::Error::BadUri(detail) => (
             Outcome::LostAfterSending,
-            Error::new(ErrorKind::InvalidArgument, format!("unusable URL: {detail}")),
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("unusable URL: {detail}"),
+            ),
         ),
         other => (
             // TLS and the rest: sending again would fail the same way.
@@ -597,6 +603,10 @@ mod tests {
         let error = error_from_answer(&html);
         assert_eq!(error.kind(), ErrorKind::Server);
         assert_eq!(error.code(), None);
-        assert!(error.message().contains("502 Bad Gateway"), "{}", error.message());
+        assert!(
+            error.message().contains("502 Bad Gateway"),
+            "{}",
+            error.message()
+        );
     }
 }

@@ -59,7 +59,9 @@ impl Origin {
             Ok(IpAddr::V4(v4)) => v4.is_loopback(),
             Ok(IpAddr::V6(v6)) => {
                 v6 == Ipv6Addr::LOCALHOST
-                    || v6.to_ipv4_mapped().is_some_and(|v4: Ipv4Addr| v4.is_loopback())
+                    || v6
+                        .to_ipv4_mapped()
+                        .is_some_and(|v4: Ipv4Addr| v4.is_loopback())
             }
             Err(_) => false,
         }
@@ -241,7 +243,11 @@ impl BaseUrl {
                 "the stream URL contains a control character".to_string(),
             ));
         }
-        let lower_head: String = target.chars().take(8).collect::<String>().to_ascii_lowercase();
+        let lower_head: String = target
+            .chars()
+            .take(8)
+            .collect::<String>()
+            .to_ascii_lowercase();
         if lower_head.starts_with("http://") || lower_head.starts_with("https://") {
             let (origin, path) = split_absolute(target)
                 .map_err(|why| invalid(format!("unusable stream URL: {why}")))?;
@@ -446,7 +452,11 @@ mod tests {
         ] {
             assert!(BaseUrl::parse(loopback, false).is_ok(), "{loopback}");
         }
-        for remote in ["http://example.com", "http://10.0.0.1:80", "http://127.0.0.1.evil.com"] {
+        for remote in [
+            "http://example.com",
+            "http://10.0.0.1:80",
+            "http://127.0.0.1.evil.com",
+        ] {
             let error = BaseUrl::parse(remote, false).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::Config, "{remote}");
             assert!(BaseUrl::parse(remote, true).is_ok(), "{remote}");

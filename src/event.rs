@@ -136,7 +136,8 @@ impl TryFrom<SseEvent> for Event {
                 let data: ToolData = serde_json::from_str(&sse.data).map_err(bad)?;
                 EventKind::ToolExecuting {
                     tool_name: data.tool_name,
-                    tool_input: raw_text(data.tool_input).or_else(|| null_if_present(&sse.data, "tool_input")),
+                    tool_input: raw_text(data.tool_input)
+                        .or_else(|| null_if_present(&sse.data, "tool_input")),
                 }
             }
             "tool_result" => {
@@ -158,7 +159,8 @@ impl TryFrom<SseEvent> for Event {
                 EventKind::ApprovalRequest {
                     approval_id: data.approval_id,
                     tool_name: data.tool_name,
-                    tool_input: raw_text(data.tool_input).or_else(|| null_if_present(&sse.data, "tool_input")),
+                    tool_input: raw_text(data.tool_input)
+                        .or_else(|| null_if_present(&sse.data, "tool_input")),
                 }
             }
             "done" => {
@@ -204,10 +206,19 @@ mod tests {
     #[test]
     fn documented_events_decode_their_fields() {
         let chunk = decode("chunk", r#"{"content":"Hel\nlo"}"#).unwrap();
-        assert_eq!(chunk.kind, EventKind::Chunk { content: "Hel\nlo".into() });
+        assert_eq!(
+            chunk.kind,
+            EventKind::Chunk {
+                content: "Hel\nlo".into()
+            }
+        );
         assert_eq!(chunk.id.as_deref(), Some("7"));
 
-        let tool = decode("tool_executing", r#"{"tool_name":"search","tool_input": {"q" : [1, 2]} }"#).unwrap();
+        let tool = decode(
+            "tool_executing",
+            r#"{"tool_name":"search","tool_input": {"q" : [1, 2]} }"#,
+        )
+        .unwrap();
         assert_eq!(
             tool.kind,
             EventKind::ToolExecuting {
@@ -215,10 +226,17 @@ mod tests {
                 tool_input: Some(r#"{"q" : [1, 2]}"#.into())
             }
         );
-        let string_input = decode("tool_executing", r#"{"tool_name":"t","tool_input":"quoted"}"#).unwrap();
+        let string_input = decode(
+            "tool_executing",
+            r#"{"tool_name":"t","tool_input":"quoted"}"#,
+        )
+        .unwrap();
         assert_eq!(
             string_input.kind,
-            EventKind::ToolExecuting { tool_name: "t".into(), tool_input: Some("\"quoted\"".into()) }
+            EventKind::ToolExecuting {
+                tool_name: "t".into(),
+                tool_input: Some("\"quoted\"".into())
+            }
         );
     }
 
@@ -226,7 +244,10 @@ mod tests {
     fn tool_results_keep_strings_and_json_text() {
         let cases = [
             (r#"{"tool_name":"t","result":"42 \"x\""}"#, Some("42 \"x\"")),
-            (r#"{"tool_name":"t","result": {"a":1} }"#, Some(r#"{"a":1}"#)),
+            (
+                r#"{"tool_name":"t","result": {"a":1} }"#,
+                Some(r#"{"a":1}"#),
+            ),
             (r#"{"tool_name":"t","result":null}"#, Some("null")),
             (r#"{"tool_name":"t","result":12.50}"#, Some("12.50")),
             (r#"{"tool_name":"t"}"#, None),
@@ -235,14 +256,21 @@ mod tests {
             let event = decode("tool_result", data).unwrap();
             assert_eq!(
                 event.kind,
-                EventKind::ToolResult { tool_name: "t".into(), result: expected.map(String::from) },
+                EventKind::ToolResult {
+                    tool_name: "t".into(),
+                    result: expected.map(String::from)
+                },
                 "{data}"
             );
         }
-        let null_input = decode("tool_executing", r#"{"tool_name":"t","tool_input":null}"#).unwrap();
+        let null_input =
+            decode("tool_executing", r#"{"tool_name":"t","tool_input":null}"#).unwrap();
         assert_eq!(
             null_input.kind,
-            EventKind::ToolExecuting { tool_name: "t".into(), tool_input: Some("null".into()) }
+            EventKind::ToolExecuting {
+                tool_name: "t".into(),
+                tool_input: Some("null".into())
+            }
         );
     }
 
@@ -261,7 +289,11 @@ mod tests {
                 tool_input: Some(r#"{"to":"a@b"}"#.into())
             }
         );
-        let done = decode("done", r#"{"execution_id":"e","status":"completed","final_answer":"ok"}"#).unwrap();
+        let done = decode(
+            "done",
+            r#"{"execution_id":"e","status":"completed","final_answer":"ok"}"#,
+        )
+        .unwrap();
         assert!(done.is_done());
         assert_eq!(
             done.kind,
@@ -277,7 +309,10 @@ mod tests {
     fn unknown_names_are_other_and_bad_data_is_protocol() {
         let other = decode("heartbeat", "{}").unwrap();
         assert_eq!(other.kind, EventKind::Other);
-        assert_eq!((other.name.as_str(), other.data.as_str()), ("heartbeat", "{}"));
+        assert_eq!(
+            (other.name.as_str(), other.data.as_str()),
+            ("heartbeat", "{}")
+        );
         let message = decode("message", "plain text").unwrap();
         assert_eq!(message.kind, EventKind::Other);
         for (name, data) in [
@@ -288,7 +323,11 @@ mod tests {
             ("approval_request", r#"{"tool_name":"x"}"#),
             ("done", "[1]"),
         ] {
-            assert_eq!(decode(name, data).unwrap_err().kind(), ErrorKind::Protocol, "{name} {data}");
+            assert_eq!(
+                decode(name, data).unwrap_err().kind(),
+                ErrorKind::Protocol,
+                "{name} {data}"
+            );
         }
     }
 }

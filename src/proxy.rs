@@ -109,9 +109,15 @@ mod tests {
             ("http_proxy", "http://plain-proxy:3128"),
         ]);
         let api = origin(Scheme::Https, "api.mindra.co", 443);
-        assert_eq!(proxy_for(&api, &env).as_deref(), Some("http://secure-proxy:3128"));
+        assert_eq!(
+            proxy_for(&api, &env).as_deref(),
+            Some("http://secure-proxy:3128")
+        );
         let plain = origin(Scheme::Http, "gw.internal", 80);
-        assert_eq!(proxy_for(&plain, &env).as_deref(), Some("http://plain-proxy:3128"));
+        assert_eq!(
+            proxy_for(&plain, &env).as_deref(),
+            Some("http://plain-proxy:3128")
+        );
         let only_all = lookup(&[("ALL_PROXY", "http://all:1")]);
         assert_eq!(proxy_for(&api, &only_all).as_deref(), Some("http://all:1"));
         assert_eq!(proxy_for(&api, &lookup(&[])), None);
@@ -122,7 +128,11 @@ mod tests {
     fn loopback_is_never_proxied() {
         let env = lookup(&[("HTTPS_PROXY", "http://p:1"), ("HTTP_PROXY", "http://p:1")]);
         for host in ["127.0.0.1", "localhost", "[::1]"] {
-            assert_eq!(proxy_for(&origin(Scheme::Http, host, 8080), &env), None, "{host}");
+            assert_eq!(
+                proxy_for(&origin(Scheme::Http, host, 8080), &env),
+                None,
+                "{host}"
+            );
         }
     }
 

@@ -179,7 +179,11 @@ mod tests {
 
     #[test]
     fn only_429_503_and_connect_failures_are_retried() {
-        for retried in [status(429, None), status(503, Some(1)), Outcome::ConnectFailed] {
+        for retried in [
+            status(429, None),
+            status(503, Some(1)),
+            Outcome::ConnectFailed,
+        ] {
             assert!(
                 matches!(decide(retried, 0, 2, 0.5), Decision::RetryAfter(_)),
                 "{retried:?}"
@@ -240,7 +244,10 @@ mod tests {
     #[test]
     fn retry_after_parses_seconds_and_http_dates() {
         let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
         assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
         assert_eq!(
             parse_retry_after("99999999999999999999999", now),

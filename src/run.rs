@@ -53,7 +53,10 @@ pub fn validate_metadata(metadata: Option<&str>) -> Result<&str> {
         None | Some("") => return Ok("{}"),
         Some(text) => text,
     };
-    let first = text.trim_start_matches([' ', '\t', '\n', '\r']).bytes().next();
+    let first = text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .bytes()
+        .next();
     if first != Some(b'{') {
         return Err(Error::new(
             ErrorKind::InvalidMetadata,
@@ -134,7 +137,12 @@ impl Client {
     /// started it (500, 502, 504, a connection lost after sending).
     ///
     /// Errors: every [`ErrorKind`] but `Cancelled` and `Config`.
-    pub fn run_workflow(&self, slug: &str, task: &str, metadata: Option<&str>) -> Result<Execution> {
+    pub fn run_workflow(
+        &self,
+        slug: &str,
+        task: &str,
+        metadata: Option<&str>,
+    ) -> Result<Execution> {
         let url = self.base_url().run_url(slug)?;
         if task.is_empty() {
             return Err(Error::new(ErrorKind::InvalidArgument, "the task is empty"));
@@ -157,7 +165,9 @@ mod tests {
         assert_eq!(validate_metadata(Some("")).unwrap(), "{}");
         let exact = " {\"b\": 1,  \"a\":123456789012345678901234567890, \"u\":\"\\u00e9\"} ";
         assert_eq!(validate_metadata(Some(exact)).unwrap(), exact);
-        for bad in ["[]", "1", "\"x\"", "null", "{", "{} {}", "{\"a\":}", "not json", " ", "{}x"] {
+        for bad in [
+            "[]", "1", "\"x\"", "null", "{", "{} {}", "{\"a\":}", "not json", " ", "{}x",
+        ] {
             let error = validate_metadata(Some(bad)).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::InvalidMetadata, "{bad:?}");
         }

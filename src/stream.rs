@@ -184,7 +184,9 @@ impl EventStream {
                     if self.control.cancelled.load(Ordering::SeqCst) {
                         return Err(self.fail(cancelled()));
                     }
-                    if matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) {
+                    // ureq wraps its own errors (a per-read timeout among them) in io::Error.
+                    let (_, error) = classify_transport_error(&ureq::Error::from(io));
+                    if error.kind() == ErrorKind::Timeout {
                         return Err(self.fail(Error::new(
                             ErrorKind::Timeout,
                             format!(
@@ -196,7 +198,10 @@ impl EventStream {
                     if !self.can_resume() {
                         return Err(self.fail(Error::new(
                             ErrorKind::Transport,
-                            format!("the stream's connection was lost before done: {io}"),
+                            format!(
+                                "the stream's connection was lost before done: {}",
+                                error.message()
+                            ),
                         )));
                     }
                 }
@@ -220,7 +225,12 @@ impl EventStream {
     /// Closes the connection now, without waiting for the server to end it.
     fn close(&mut self) {
         self.reader = None;
-        let agent = self.control.agent.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let agent = self
+            .control
+            .agent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         if let Some(agent) = agent {
             agent.shutdown();
         }
@@ -251,7 +261,9 @@ impl EventStream {
             let _unused = self
                 .control
                 .wake
-                .wait_timeout_while(guard, delay, |_| !self.control.cancelled.load(Ordering::SeqCst))
+                .wait_timeout_while(guard, delay, |_| {
+                    !self.control.cancelled.load(Ordering::SeqCst)
+                })
                 .unwrap_or_else(|e| e.into_inner());
         }
         if self.control.cancelled.load(Ordering::SeqCst) {
@@ -380,7 +392,13 @@ impl Iterator for EventStream {
 impl Drop for EventStream {
     fn drop(&mut self) {
         self.reader = None;
-        if let Some(agent) = self.control.agent.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        if let Some(agent) = self
+            .control
+            .agent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
             agent.shutdown();
         }
     }

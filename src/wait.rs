@@ -66,13 +66,14 @@ impl Client {
             let decision = on_event(&event);
             match event.kind {
                 EventKind::Chunk { content } => outcome.text.push_str(&content),
-                EventKind::ToolExecuting { tool_name, tool_input } => {
-                    outcome.tool_calls.push(ToolCall {
-                        tool_name,
-                        tool_input,
-                        result: None,
-                    })
-                }
+                EventKind::ToolExecuting {
+                    tool_name,
+                    tool_input,
+                } => outcome.tool_calls.push(ToolCall {
+                    tool_name,
+                    tool_input,
+                    result: None,
+                }),
                 EventKind::ToolResult { tool_name, result } => {
                     // Attach to the latest call of that tool still waiting for its result.
                     match outcome

@@ -63,7 +63,16 @@ pub unsafe extern "C" fn mindra_approve(
 ) -> MindraErrorKind {
     guard(
         || internal(error_out),
-        || decide(client, execution_id, approval_id, reason, Decision::Approve, error_out),
+        || {
+            decide(
+                client,
+                execution_id,
+                approval_id,
+                reason,
+                Decision::Approve,
+                error_out,
+            )
+        },
     )
 }
 
@@ -82,6 +91,15 @@ pub unsafe extern "C" fn mindra_reject(
 ) -> MindraErrorKind {
     guard(
         || internal(error_out),
-        || decide(client, execution_id, approval_id, reason, Decision::Reject, error_out),
+        || {
+            decide(
+                client,
+                execution_id,
+                approval_id,
+                reason,
+                Decision::Reject,
+                error_out,
+            )
+        },
     )
 }

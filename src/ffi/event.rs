@@ -61,7 +61,9 @@ pub struct MindraEvent {
 }
 
 impl MindraEvent {
-    pub(crate) fn boxed(event: Event) -> *mut MindraEvent {
+    /// Converts an event into the owned C struct `mindra_stream_next` hands out; release it
+    /// with `mindra_event_free`.
+    pub fn boxed(event: Event) -> *mut MindraEvent {
         let mut out = MindraEvent {
             r#type: MindraEventType::MINDRA_EVENT_OTHER,
             event: owned_c_string(&event.name),
@@ -81,7 +83,10 @@ impl MindraEvent {
                 out.r#type = MindraEventType::MINDRA_EVENT_CHUNK;
                 out.content = owned_c_string(content);
             }
-            EventKind::ToolExecuting { tool_name, tool_input } => {
+            EventKind::ToolExecuting {
+                tool_name,
+                tool_input,
+            } => {
                 out.r#type = MindraEventType::MINDRA_EVENT_TOOL_EXECUTING;
                 out.tool_name = owned_c_string(tool_name);
                 out.tool_input = owned_c_string_opt(tool_input.as_deref());

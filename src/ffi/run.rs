@@ -2,7 +2,10 @@
 
 use super::client::{client_or_default, MindraClient};
 use super::error::MindraErrorKind;
-use super::{free_c_string, guard, optional_str, owned_c_string, owned_c_string_opt, panic_error, required_str};
+use super::{
+    free_c_string, guard, optional_str, owned_c_string, owned_c_string_opt, panic_error,
+    required_str,
+};
 use crate::error::{Error, ErrorKind};
 use crate::run::Execution;
 use std::ffi::c_char;
