@@ -33,6 +33,8 @@ fn main() {
         }
         // A source that does not parse yet fails the compiler with a better message; keep
         // the committed header rather than fail here.
-        Err(error) => println!("cargo:warning=cbindgen could not generate include/mindra.h: {error}"),
+        Err(error) => {
+            println!("cargo:warning=cbindgen could not generate include/mindra.h: {error}")
+        }
     }
 }
