@@ -9,6 +9,8 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
 
+    set_soname();
+
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable");
@@ -37,4 +39,21 @@ fn main() {
             println!("cargo:warning=cbindgen could not generate include/mindra.h: {error}")
         }
     }
+}
+
+/// Gives libmindra.so its ELF soname. A 0.x minor release may break the ABI, so 0.x sonames
+/// carry the minor version (`libmindra.so.0.1`); from 1.0 on, only the major
+/// (`libmindra.so.1`).
+fn set_soname() {
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
+        return;
+    }
+    let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("set by cargo");
+    let minor = env::var("CARGO_PKG_VERSION_MINOR").expect("set by cargo");
+    let soname = if major == "0" {
+        format!("libmindra.so.0.{minor}")
+    } else {
+        format!("libmindra.so.{major}")
+    };
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
 }
