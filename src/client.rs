@@ -73,6 +73,7 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     max_retries: Option<u32>,
     max_reconnects: Option<u32>,
+    ca_file: Option<std::path::PathBuf>,
     clock: Option<Arc<dyn Clock>>,
 }
 
@@ -105,6 +106,13 @@ impl ClientBuilder {
     /// The maximum number of stream reconnections; see [`Client::set_max_reconnects`].
     pub fn max_reconnects(mut self, reconnects: u32) -> Self {
         self.max_reconnects = Some(reconnects);
+        self
+    }
+
+    /// Trusts the PEM certificates in `path` (a private deployment's CA) instead of the
+    /// built-in Mozilla root store; without it, `MINDRA_CA_FILE` is read.
+    pub fn ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
         self
     }
 
@@ -146,7 +154,16 @@ impl ClientBuilder {
             })?),
             None => None,
         };
-        let agent_config = agent_config(proxy);
+        let ca_file = self.ca_file.or_else(|| {
+            env("MINDRA_CA_FILE")
+                .filter(|path| !path.is_empty())
+                .map(Into::into)
+        });
+        let roots = match ca_file {
+            Some(path) => Some(load_ca_file(&path)?),
+            None => None,
+        };
+        let agent_config = agent_config(proxy, roots);
         let agent = agent_config.new_agent();
         Ok(Client {
             inner: Arc::new(Inner {
@@ -169,9 +186,42 @@ impl ClientBuilder {
     }
 }
 
+/// Reads the PEM certificates a private deployment's CA file holds.
+///
+/// Errors: [`ErrorKind::Config`] when the file cannot be read or holds no certificate.
+fn load_ca_file(path: &std::path::Path) -> Result<ureq::tls::RootCerts> {
+    let unusable = |why: String| {
+        Error::new(
+            ErrorKind::Config,
+            format!("unusable CA file {}: {why}", path.display()),
+        )
+    };
+    let pem = std::fs::read(path).map_err(|error| unusable(error.to_string()))?;
+    let mut certificates = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(certificate)) => certificates.push(certificate),
+            Ok(_) => {}
+            Err(error) => return Err(unusable(error.to_string())),
+        }
+    }
+    if certificates.is_empty() {
+        return Err(unusable("it holds no PEM certificate".to_string()));
+    }
+    Ok(ureq::tls::RootCerts::new_with_certs(&certificates))
+}
+
 /// The ureq settings every connection of the client shares.
-fn agent_config(proxy: Option<ureq::Proxy>) -> ureq::config::Config {
+fn agent_config(
+    proxy: Option<ureq::Proxy>,
+    roots: Option<ureq::tls::RootCerts>,
+) -> ureq::config::Config {
+    let mut tls = ureq::tls::TlsConfig::builder();
+    if let Some(roots) = roots {
+        tls = tls.root_certs(roots);
+    }
     ureq::Agent::config_builder()
+        .tls_config(tls.build())
         // Error statuses carry the API's {error, code} body: read them, do not raise.
         .http_status_as_error(false)
         // Never follow redirects: the x-api-key header must not travel to another host.
@@ -566,6 +616,35 @@ mod tests {
             assert_eq!(error.kind(), ErrorKind::Config, "{bad:?}");
             assert!(!error.message().contains(bad));
         }
+    }
+
+    #[test]
+    fn unusable_ca_files_are_config_errors() {
+        let missing = Client::builder()
+            .api_key("mk_1")
+            .base_url("https://api.mindra.co")
+            .ca_file("/nonexistent/ca.pem")
+            .build()
+            .unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::Config);
+        assert!(missing.message().contains("/nonexistent/ca.pem"));
+
+        let empty =
+            std::env::temp_dir().join(format!("mindra-empty-ca-{}.pem", std::process::id()));
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let error = Client::builder()
+            .api_key("mk_1")
+            .base_url("https://api.mindra.co")
+            .ca_file(&empty)
+            .build()
+            .unwrap_err();
+        std::fs::remove_file(&empty).unwrap();
+        assert_eq!(error.kind(), ErrorKind::Config);
+        assert!(
+            error.message().contains("no PEM certificate"),
+            "{}",
+            error.message()
+        );
     }
 
     #[test]

@@ -44,6 +44,10 @@ pub(crate) unsafe fn client_or_default(client: *const MindraClient) -> Result<Cl
 /// with control characters or invalid UTF-8, an unusable or empty base URL, or plain `http://`
 /// to a non-loopback host without `MINDRA_ALLOW_INSECURE_HTTP=1`.
 ///
+/// TLS trusts Mozilla's root store, built in; `MINDRA_CA_FILE` names a PEM file whose
+/// certificates are trusted instead (a private deployment's CA); an unreadable file or one
+/// without certificates is `MINDRA_ERR_CONFIG`.
+///
 /// Defaults: timeout 30000 ms, 2 retries. Proxies come from `HTTPS_PROXY` / `HTTP_PROXY` /
 /// `ALL_PROXY` and `NO_PROXY`, as with curl; loopback hosts are never proxied.
 ///
