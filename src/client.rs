@@ -267,10 +267,13 @@ impl fmt::Debug for Client {
 
 /// An HTTP answer read whole: what the request loop hands back to its callers.
 #[derive(Debug)]
-pub(crate) struct Answer {
-    pub(crate) status: u16,
-    pub(crate) body: Vec<u8>,
-    pub(crate) request_id: Option<String>,
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body, at most [`MAX_RESPONSE_BODY`] bytes.
+    pub body: Vec<u8>,
+    /// The `x-request-id` (or `request-id`) header.
+    pub request_id: Option<String>,
 }
 
 static DEFAULT_CLIENT: OnceLock<Client> = OnceLock::new();
@@ -481,8 +484,9 @@ struct ApiErrorBody {
 }
 
 /// Describes a non-2xx answer: its kind from the status, the API's message and code when the
-/// body is the documented error object, and a summary otherwise.
-pub(crate) fn error_from_answer(answer: &Answer) -> Error {
+/// body is the documented error object, and a summary otherwise. Public so the fuzz targets
+/// can reach it.
+pub fn error_from_answer(answer: &Answer) -> Error {
     let status = answer.status;
     let kind = ErrorKind::from_http_status(status).unwrap_or(ErrorKind::Protocol);
     let parsed = serde_json::from_slice::<ApiErrorBody>(&answer.body).ok();

@@ -86,7 +86,8 @@ pub fn run_request_body(task: &str, metadata: &str) -> String {
 }
 
 /// Reads a 2xx run response; anything but the documented object is [`ErrorKind::Protocol`].
-pub(crate) fn parse_run_response(
+/// Public so the fuzz targets can reach it; [`Client::run_workflow`] is the API to call.
+pub fn parse_run_response(
     status: u16,
     body: Vec<u8>,
     request_id: Option<String>,

@@ -38,7 +38,7 @@ pub(crate) fn panic_error() -> Error {
 ///
 /// # Safety
 /// `ptr` is NULL or points to a NUL-terminated string that outlives the returned borrow.
-pub(crate) unsafe fn required_str<'a>(
+pub unsafe fn required_str<'a>(
     ptr: *const c_char,
     name: &str,
     kind: ErrorKind,
@@ -54,7 +54,7 @@ pub(crate) unsafe fn required_str<'a>(
 ///
 /// # Safety
 /// As [`required_str`].
-pub(crate) unsafe fn optional_str<'a>(
+pub unsafe fn optional_str<'a>(
     ptr: *const c_char,
     name: &str,
     kind: ErrorKind,
@@ -71,7 +71,7 @@ pub(crate) unsafe fn optional_str<'a>(
 /// Hands a Rust string to C as an owned NUL-terminated copy. C strings cannot carry NUL, so
 /// an embedded NUL (which JSON can encode as `\u0000`) becomes U+FFFD rather than silently
 /// cutting the text short.
-pub(crate) fn owned_c_string(text: &str) -> *mut c_char {
+pub fn owned_c_string(text: &str) -> *mut c_char {
     match CString::new(text) {
         Ok(c) => c.into_raw(),
         Err(_) => CString::new(text.replace('\0', "\u{FFFD}"))
@@ -89,7 +89,7 @@ pub(crate) fn owned_c_string_opt(text: Option<&str>) -> *mut c_char {
 ///
 /// # Safety
 /// `ptr` is NULL or came from [`owned_c_string`] and is freed once.
-pub(crate) unsafe fn free_c_string(ptr: *mut c_char) {
+pub unsafe fn free_c_string(ptr: *mut c_char) {
     if !ptr.is_null() {
         drop(CString::from_raw(ptr));
     }
