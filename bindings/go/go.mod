@@ -1,0 +1,3 @@
+module github.com/mindra/libmindra/bindings/go
+
+go 1.24
