@@ -28,8 +28,11 @@ NATIVE_LIBS_FILE := $(LIB_DIR)/mindra-native-static-libs.txt
 C_TESTS   := $(basename $(notdir $(wildcard tests/c/test_*.c)))
 EXAMPLES  := run_workflow stream_events
 
-# Bindings add their own targets, tests and demos here.
+# Bindings and test suites add their own targets, tests and demos here; `make` alone still
+# means `all`.
+.DEFAULT_GOAL := all
 -include mk/*.mk
+.DEFAULT_GOAL := all
 
 .PHONY: all build examples demo demo-c test test-rust test-lint test-header test-c clean
 

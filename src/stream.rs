@@ -131,10 +131,10 @@ impl EventStream {
     /// Errors: [`ErrorKind::Transport`] when the stream ends or drops before `done` (after up
     /// to [`MAX_RECONNECT_ATTEMPTS`] reconnections when the server sent event ids),
     /// [`ErrorKind::Timeout`] after a silence longer than the client timeout,
-    /// [`ErrorKind::Protocol`] for an over-long line or an event whose data is not the
-    /// documented object (the stream stays usable after the latter),
-    /// [`ErrorKind::Cancelled`] after a cancel. Once the stream has failed, every later call
-    /// returns the same error.
+    /// [`ErrorKind::Protocol`] for an over-long line, [`ErrorKind::Cancelled`] after a cancel:
+    /// these end the stream, and every later call returns the same error. The exception is
+    /// [`ErrorKind::Protocol`] for one event whose data is not the documented object: that
+    /// event is skipped and the next call goes on with the next event.
     pub fn next_event(&mut self) -> Result<Option<Event>> {
         loop {
             if self.finished {

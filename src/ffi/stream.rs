@@ -89,9 +89,10 @@ pub unsafe extern "C" fn mindra_stream_open(
 /// `MINDRA_ERR_TRANSPORT` when the stream ends or drops before `done` (it first reconnects with
 /// `Last-Event-ID`, up to 5 times, when the server sent event ids), `MINDRA_ERR_TIMEOUT` after a
 /// silence longer than the client timeout, `MINDRA_ERR_PROTOCOL` for a line longer than
-/// 16 MiB or an event whose data is not the documented JSON (the stream continues after the
-/// latter), `MINDRA_ERR_CANCELLED` after `mindra_stream_cancel`, `MINDRA_ERR_INVALID_ARGUMENT`
-/// for a NULL stream. After a failure every later call reports the same error.
+/// 16 MiB, `MINDRA_ERR_CANCELLED` after `mindra_stream_cancel`, `MINDRA_ERR_INVALID_ARGUMENT`
+/// for a NULL stream. These end the stream: every later call reports the same error again.
+/// One error does not end it: `MINDRA_ERR_PROTOCOL` for a single event whose data is not the
+/// documented JSON object; that event is skipped and the next call goes on with the next one.
 ///
 /// # Safety
 /// `stream` is NULL or a live stream used by no other thread (except for
