@@ -407,32 +407,11 @@ impl Client {
             .map_err(|error| classify_transport_error(&error))?;
         let status = response.status().as_u16();
         let request_id = request_id_of(response.headers());
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|value| value.to_str().ok())
+        let retry_after = header_text(response.headers(), "retry-after")
             .and_then(|value| retry::parse_retry_after(value, self.inner.clock.now()));
         if (300..400).contains(&status) {
-            let location = response
-                .headers()
-                .get("location")
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or("(no location)")
-                .to_string();
-            return Err((
-                Outcome::LostAfterSending,
-                Error::http(
-                    ErrorKind::Protocol,
-                    status,
-                    format!(
-                        "the server answered HTTP {status} redirecting to {location}; libmindra does not \
-                         follow redirects, so the API key is never sent anywhere but {}",
-                        self.inner.base.origin().to_url_prefix()
-                    ),
-                    None,
-                    request_id,
-                ),
-            ));
+            let error = self.redirect_error(status, response.headers(), request_id);
+            return Err((Outcome::LostAfterSending, error));
         }
         let body = response
             .into_body()
@@ -464,12 +443,40 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The error for a 3xx answer: redirects are never followed, so that the `x-api-key`
+    /// header is never sent anywhere but the base URL's origin.
+    pub(crate) fn redirect_error(
+        &self,
+        status: u16,
+        headers: &ureq::http::HeaderMap,
+        request_id: Option<String>,
+    ) -> Error {
+        let location = header_text(headers, "location").unwrap_or("(no location)");
+        Error::http(
+            ErrorKind::Protocol,
+            status,
+            format!(
+                "the server answered HTTP {status} redirecting to {location}; libmindra does not \
+                 follow redirects, so the API key is never sent anywhere but {}",
+                self.inner.base.origin().to_url_prefix()
+            ),
+            None,
+            request_id,
+        )
+    }
+}
+
+/// A header's value as text, if present and visible ASCII.
+pub(crate) fn header_text<'a>(headers: &'a ureq::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
 /// The request id the server gave, from `x-request-id` or `request-id`.
 pub(crate) fn request_id_of(headers: &ureq::http::HeaderMap) -> Option<String> {
     ["x-request-id", "request-id"]
         .iter()
-        .filter_map(|name| headers.get(*name))
-        .filter_map(|value| value.to_str().ok())
+        .filter_map(|name| header_text(headers, name))
         .map(str::to_string)
         .find(|value| !value.is_empty())
 }

@@ -82,8 +82,8 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 
 /// Parses `Sun, 06 Nov 1994 08:49:37 GMT`.
 fn parse_imf_fixdate(value: &str) -> Option<SystemTime> {
-    let bytes = value.as_bytes();
-    if bytes.len() != 29 || &value[3..5] != ", " || &value[25..] != " GMT" {
+    // Byte offsets below are only char boundaries in ASCII text.
+    if value.len() != 29 || !value.is_ascii() || &value[3..5] != ", " || &value[25..] != " GMT" {
         return None;
     }
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -275,6 +275,8 @@ mod tests {
             "Sun, 06 Xyz 1994 08:49:37 GMT",
             "Sun, 36 Nov 1994 08:49:37 GMT",
             "Sun, 06 Nov 1994 28:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:3é GMT",
+            "Sün, 06 Nov 1994 08:49:3 GMT",
         ] {
             assert_eq!(parse_retry_after(junk, now), None, "{junk:?}");
         }

@@ -1,6 +1,8 @@
 //! Watching a workflow: the event stream, its reconnection rules, and cancellation.
 
-use crate::client::{classify_transport_error, error_from_answer, request_id_of, Answer, Client};
+use crate::client::{
+    classify_transport_error, error_from_answer, header_text, request_id_of, Answer, Client,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
 use crate::sse::{SseError, SseParser};
@@ -329,16 +331,9 @@ impl EventStream {
             ));
         }
         if (300..400).contains(&status) {
-            return Err(Error::http(
-                ErrorKind::Protocol,
-                status,
-                format!(
-                    "the server answered HTTP {status} (a redirect); libmindra does not follow \
-                     redirects so the API key never leaves its origin"
-                ),
-                None,
-                request_id,
-            ));
+            return Err(self
+                .client
+                .redirect_error(status, response.headers(), request_id));
         }
         if !(200..300).contains(&status) {
             let body = response
@@ -353,10 +348,7 @@ impl EventStream {
                 request_id,
             }));
         }
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|value| value.to_str().ok())
+        let content_type = header_text(response.headers(), "content-type")
             .unwrap_or("")
             .to_string();
         let media_type = content_type.split(';').next().unwrap_or("").trim();

@@ -90,6 +90,18 @@ pub unsafe extern "C" fn mindra_client_new(
     )
 }
 
+/// Applies a setting to a caller's client; the default client (NULL) is configured only
+/// through the environment.
+unsafe fn configure(client: *mut MindraClient, apply: impl FnOnce(&Client)) -> MindraErrorKind {
+    match client.cast_const().as_ref() {
+        Some(client) => {
+            apply(&client.client);
+            MindraErrorKind::MINDRA_OK
+        }
+        None => MindraErrorKind::MINDRA_ERR_INVALID_ARGUMENT,
+    }
+}
+
 /// Sets the client's timeout in milliseconds (0 = none; default 30000): per request (each
 /// attempt) for runs, approvals and rejections; for a stream, the longest silence between
 /// bytes (keep-alive comments count as bytes).
@@ -107,13 +119,7 @@ pub unsafe extern "C" fn mindra_client_set_timeout_ms(
 ) -> MindraErrorKind {
     guard(
         || MindraErrorKind::MINDRA_ERR_INTERNAL,
-        || match client.as_ref() {
-            Some(client) => {
-                client.client.set_timeout(Duration::from_millis(timeout_ms));
-                MindraErrorKind::MINDRA_OK
-            }
-            None => MindraErrorKind::MINDRA_ERR_INVALID_ARGUMENT,
-        },
+        || configure(client, |c| c.set_timeout(Duration::from_millis(timeout_ms))),
     )
 }
 
@@ -133,13 +139,7 @@ pub unsafe extern "C" fn mindra_client_set_max_retries(
 ) -> MindraErrorKind {
     guard(
         || MindraErrorKind::MINDRA_ERR_INTERNAL,
-        || match client.as_ref() {
-            Some(client) => {
-                client.client.set_max_retries(max_retries);
-                MindraErrorKind::MINDRA_OK
-            }
-            None => MindraErrorKind::MINDRA_ERR_INVALID_ARGUMENT,
-        },
+        || configure(client, |c| c.set_max_retries(max_retries)),
     )
 }
 
@@ -159,13 +159,7 @@ pub unsafe extern "C" fn mindra_client_set_max_reconnects(
 ) -> MindraErrorKind {
     guard(
         || MindraErrorKind::MINDRA_ERR_INTERNAL,
-        || match client.as_ref() {
-            Some(client) => {
-                client.client.set_max_reconnects(max_reconnects);
-                MindraErrorKind::MINDRA_OK
-            }
-            None => MindraErrorKind::MINDRA_ERR_INVALID_ARGUMENT,
-        },
+        || configure(client, |c| c.set_max_reconnects(max_reconnects)),
     )
 }
 
