@@ -63,6 +63,12 @@ pub fn validate_metadata(metadata: Option<&str>) -> Result<&str> {
             "metadata must be a JSON object (it must start with '{')",
         ));
     }
+    if let Some(depth) = nesting_deeper_than(text, MAX_METADATA_DEPTH) {
+        return Err(Error::new(
+            ErrorKind::InvalidMetadata,
+            format!("metadata nests deeper than {MAX_METADATA_DEPTH} levels (at least {depth})"),
+        ));
+    }
     // IgnoredAny checks the syntax (and trailing garbage) without building a value.
     serde_json::from_str::<IgnoredAny>(text).map_err(|error| {
         Error::new(
@@ -71,6 +77,40 @@ pub fn validate_metadata(metadata: Option<&str>) -> Result<&str> {
         )
     })?;
     Ok(text)
+}
+
+/// The deepest nesting of objects and arrays metadata may have: serde_json's own recursion
+/// limit, so any metadata accepted here is one a server built on serde_json can parse.
+pub const MAX_METADATA_DEPTH: usize = 128;
+
+/// The nesting depth reached, if it exceeds `limit`. A flat scan outside strings: it never
+/// recurses, so no input can overflow the stack. (serde's IgnoredAny skips nested values in a
+/// loop without counting depth, so the syntax check alone would accept any depth.)
+fn nesting_deeper_than(text: &str, limit: usize) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(depth);
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The run request body: `{"task":<task as a JSON string>,"metadata":<metadata as written>}`.
@@ -176,10 +216,22 @@ mod tests {
 
     #[test]
     fn deeply_nested_metadata_is_refused_without_overflowing_the_stack() {
-        let depth = 10_000;
-        let nested = format!("{}{}", "{\"a\":".repeat(depth), "}".repeat(depth));
-        let error = validate_metadata(Some(&nested)).unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::InvalidMetadata);
+        let nested = |depth: usize| format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+        for depth in [129, 10_000, 1_000_000] {
+            let error = validate_metadata(Some(&nested(depth))).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidMetadata, "{depth}");
+            assert!(
+                error.message().contains("deeper than 128"),
+                "{}",
+                error.message()
+            );
+        }
+        assert!(validate_metadata(Some(&nested(128))).is_ok());
+        let arrays = format!("{{\"a\":{}{}}}", "[".repeat(127), "]".repeat(127));
+        assert!(validate_metadata(Some(&arrays)).is_ok());
+        // Brackets inside strings are text, not nesting.
+        let text = format!("{{\"a\":\"{}\\\"{}\"}}", "[".repeat(500), "{".repeat(500));
+        assert!(validate_metadata(Some(&text)).is_ok(), "{text}");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! fixed without a fuzzing toolchain.
 
 use mindra::retry::parse_retry_after;
+use mindra::run::validate_metadata;
+use mindra::ErrorKind;
 use std::time::{Duration, UNIX_EPOCH};
 
 /// Found by fuzz target `retry_after`: a 29-byte value that is not ASCII made
@@ -23,5 +25,31 @@ fn retry_after_non_ascii_29_byte_values_are_none_not_a_panic() {
     ] {
         assert_eq!(value.len(), 29, "{value:?}");
         assert_eq!(parse_retry_after(value, now), None, "{value:?}");
+    }
+}
+
+/// Found by fuzz target `metadata`: valid JSON nested deeper than serde_json's recursion limit
+/// was accepted (and sent), while run.rs documents that it is refused. `IgnoredAny` skips a
+/// value iteratively without counting depth, so the limit never applied; the unit test
+/// `deeply_nested_metadata_is_refused_without_overflowing_the_stack` passes only because its
+/// innermost `{"a":}` is a syntax error. The limit is serde_json's: `serde_json::Value`
+/// parses 127 nested arrays/objects and refuses 128.
+#[test]
+fn metadata_nested_deeper_than_the_recursion_limit_is_refused() {
+    let arrays = |depth: usize| {
+        format!(
+            "{{\"a\":{}{}}}",
+            "[".repeat(depth - 1),
+            "]".repeat(depth - 1)
+        )
+    };
+    let objects = |depth: usize| format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+    for deep in [arrays(129), arrays(201), objects(129), objects(100_000)] {
+        let error = validate_metadata(Some(&deep)).expect_err("deep JSON must be refused");
+        assert_eq!(error.kind(), ErrorKind::InvalidMetadata);
+    }
+    // Within the limit it is metadata like any other.
+    for within in [arrays(127), objects(127)] {
+        assert_eq!(validate_metadata(Some(&within)).unwrap(), within);
     }
 }
