@@ -76,7 +76,7 @@ test-rust: build
 
 test-lint:
 	$(CARGO) fmt --all --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 
 # The build regenerates include/mindra.h; a difference from the committed copy fails here.
 test-header: build

@@ -20,6 +20,9 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// [`ErrorKind::Protocol`], so a broken server cannot make the client hold unbounded memory.
 pub const MAX_RESPONSE_BODY: u64 = 10 * 1024 * 1024;
 
+/// The longest API key accepted: far above any real key, far below what breaks a header.
+pub const MAX_API_KEY_LEN: usize = 4096;
+
 /// The API key, kept out of `Debug` output and error messages.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct ApiKey(String);
@@ -33,6 +36,12 @@ impl ApiKey {
             return Err(Error::new(
                 ErrorKind::Config,
                 "the API key contains a control character (such as CR or LF)",
+            ));
+        }
+        if key.len() > MAX_API_KEY_LEN {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("the API key is longer than {MAX_API_KEY_LEN} bytes"),
             ));
         }
         if !key.is_ascii() {
@@ -66,7 +75,8 @@ pub fn user_agent() -> String {
 }
 
 /// Builds a [`Client`]; every setting not given falls back to the environment or a default.
-#[derive(Debug, Default)]
+/// Its `Debug` output never shows the key.
+#[derive(Default)]
 pub struct ClientBuilder {
     api_key: Option<String>,
     base_url: Option<String>,
@@ -75,6 +85,19 @@ pub struct ClientBuilder {
     max_reconnects: Option<u32>,
     ca_file: Option<std::path::PathBuf>,
     clock: Option<Arc<dyn Clock>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("max_reconnects", &self.max_reconnects)
+            .field("ca_file", &self.ca_file)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientBuilder {
@@ -160,7 +183,7 @@ impl ClientBuilder {
                 .map(Into::into)
         });
         let roots = match ca_file {
-            Some(path) => Some(load_ca_file(&path)?),
+            Some(path) => Some(load_ca_file(&path).map_err(|e| e.redacted(api_key.expose()))?),
             None => None,
         };
         let agent_config = agent_config(proxy, roots);
@@ -589,6 +612,22 @@ pub(crate) fn classify_transport_error(error: &ureq::Error) -> (Outcome, Error) 
                 format!("the response body is larger than {limit} bytes"),
             ),
         ),
+        ureq::Error::LargeResponseHeader(size, limit) => (
+            Outcome::LostAfterSending,
+            Error::new(
+                ErrorKind::Protocol,
+                format!("the server's response head is larger than {limit} bytes ({size})"),
+            ),
+        ),
+        // The http crate refuses the request itself (a URL too long to send, say): nothing
+        // was sent, and the cause is the caller's argument.
+        ureq::Error::Http(detail) => (
+            Outcome::LostAfterSending,
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("the request cannot be built: {detail}"),
+            ),
+        ),
         ureq::Error::InvalidProxyUrl => (
             Outcome::LostAfterSending,
             Error::new(ErrorKind::Config, "the proxy URL is unusable"),
@@ -669,6 +708,8 @@ mod tests {
         let debug = format!("{client:?}");
         assert!(!debug.contains(key), "{debug}");
         assert!(debug.contains("[redacted]"));
+        let builder = format!("{:?}", Client::builder().api_key(key));
+        assert!(!builder.contains(key), "{builder}");
     }
 
     #[test]

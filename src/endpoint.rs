@@ -11,6 +11,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// The service's public base URL, used when neither the caller nor `MINDRA_BASE_URL` gives one.
 pub const DEFAULT_BASE_URL: &str = "https://api.mindra.co";
 
+/// The longest base URL accepted; every request path is appended to it, and URLs much longer
+/// than a few kilobytes are refused by servers and proxies anyway.
+pub const MAX_BASE_URL_LEN: usize = 2048;
+
 /// The URL scheme of a base URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
@@ -165,6 +169,11 @@ impl BaseUrl {
                 "the base URL contains a control character (such as CR or LF)",
             ));
         }
+        if url.len() > MAX_BASE_URL_LEN {
+            return Err(config_error(format!(
+                "the base URL is longer than {MAX_BASE_URL_LEN} bytes"
+            )));
+        }
         let (origin, path) = split_absolute(url)
             .map_err(|why| config_error(format!("unusable base URL \"{url}\": {why}")))?;
         if path.contains(['?', '#', ' ']) {
@@ -238,17 +247,20 @@ impl BaseUrl {
     /// must share this base URL's origin so the key never leaves its host.
     pub fn resolve_stream_target(&self, target: &str) -> Result<String> {
         let invalid = |message: String| Error::new(ErrorKind::InvalidArgument, message);
-        if target.bytes().any(is_control) {
-            return Err(invalid(
-                "the stream URL contains a control character".to_string(),
-            ));
-        }
-        let lower_head: String = target
+        let lower_head = target
             .chars()
             .take(8)
             .collect::<String>()
             .to_ascii_lowercase();
-        if lower_head.starts_with("http://") || lower_head.starts_with("https://") {
+        let is_url = lower_head.starts_with("http://") || lower_head.starts_with("https://");
+        // An execution id is percent-encoded like any id; a URL or path is used as given, so it
+        // must not carry bytes that could end a request line.
+        if (is_url || target.starts_with('/')) && target.bytes().any(is_control) {
+            return Err(invalid(
+                "the stream URL contains a control character".to_string(),
+            ));
+        }
+        if is_url {
             let (origin, path) = split_absolute(target)
                 .map_err(|why| invalid(format!("unusable stream URL: {why}")))?;
             if origin != self.origin {
@@ -415,7 +427,17 @@ mod tests {
             let error = gateway.resolve_stream_target(foreign).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{foreign}");
         }
-        for bad in ["", ".", "..", "/x\r\nHost: evil"] {
+        assert_eq!(
+            gateway.resolve_stream_target("ex\r\n1").unwrap(),
+            "https://gw.example.com/mindra/api/v1/workflows/execute/ex%0D%0A1/stream"
+        );
+        for bad in [
+            "",
+            ".",
+            "..",
+            "/x\r\nHost: evil",
+            "https://gw.example.com/x\ny",
+        ] {
             assert_eq!(
                 gateway.resolve_stream_target(bad).unwrap_err().kind(),
                 ErrorKind::InvalidArgument,
@@ -479,6 +501,7 @@ mod tests {
             "https://api.mindra.co:0",
             "https://api mindra.co",
             "https://[::1",
+            &format!("https://api.mindra.co/{}", "p".repeat(4096)),
         ] {
             let error = BaseUrl::parse(bad, true).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::Config, "{bad:?}");

@@ -20,6 +20,8 @@ pub(crate) struct Recorder {
     /// client's connections without counting its own calls to the hooks.
     api_connections: Mutex<HashSet<u64>>,
     log: Mutex<Vec<Value>>,
+    /// `--no-record` turns the log off (the counters go on).
+    disabled: std::sync::atomic::AtomicBool,
 }
 
 impl Recorder {
@@ -28,8 +30,18 @@ impl Recorder {
         self.connections.fetch_add(1, Ordering::SeqCst) + 1
     }
 
+    /// Turns the request log on or off.
+    pub(crate) fn set_enabled(&self, enabled: bool) {
+        self.disabled.store(!enabled, Ordering::SeqCst);
+    }
+
     /// Appends one API request to the log.
     pub(crate) fn record(&self, parts: &Parts, body: &[u8], connection_id: u64) {
+        if self.disabled.load(Ordering::SeqCst) {
+            self.api_requests.fetch_add(1, Ordering::SeqCst);
+            lock(&self.api_connections).insert(connection_id);
+            return;
+        }
         let mut headers = Map::new();
         for (name, value) in &parts.headers {
             let value = String::from_utf8_lossy(value.as_bytes()).into_owned();

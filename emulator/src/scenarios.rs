@@ -13,9 +13,17 @@ use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
 use tokio::time::sleep;
 
+use crate::faults::{self, Target, FAULTS};
 use crate::record::lock;
-use crate::server::{error, json, Shared};
+use crate::server::{error, json, ConnMeta, Shared};
 use crate::util::{json_string, meta_u64, now_rfc3339, random_hex16, retry_after, Obj};
+
+/// What a handler knows about the request besides its path and body.
+pub(crate) struct Ctx<'a> {
+    pub(crate) shared: &'a Arc<Shared>,
+    pub(crate) conn: &'a ConnMeta,
+    pub(crate) headers: &'a HeaderMap,
+}
 
 /// Every slug the emulator knows, with the `workflow_name` its run response reports.
 /// Any other slug is `404 WORKFLOW_NOT_FOUND`.
@@ -42,7 +50,15 @@ pub(crate) const SCENARIOS: &[(&str, &str)] = &[
     ("done-keep-open", "Done But Open"),
     ("slow-stream", "Slow Stream"),
     ("not-sse", "Not SSE"),
+    ("no-blank-lines", "Lines Without Blank Line"),
+    ("long-line", "Long Line"),
+    ("echo-key", "Echo Key"),
 ];
+
+/// Every slug: the scenarios above and the faults (`fault-*`, see faults.rs).
+pub(crate) fn all() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    SCENARIOS.iter().chain(FAULTS.iter())
+}
 
 /// How long a dropping stream waits after its last event before cutting the connection:
 /// hyper discards unflushed output when a body fails, and the events sent before the cut
@@ -99,8 +115,9 @@ impl Approval {
 }
 
 /// `POST .../v1/workflows/{slug}/run`.
-pub(crate) async fn run(shared: &Arc<Shared>, slug: &str, body: &[u8]) -> Response {
-    let Some(&(_, name)) = SCENARIOS.iter().find(|(s, _)| *s == slug) else {
+pub(crate) async fn run(ctx: &Ctx<'_>, slug: &str, body: &[u8]) -> Response {
+    let shared = ctx.shared;
+    let Some(&(_, name)) = all().find(|(s, _)| *s == slug) else {
         return error(
             StatusCode::NOT_FOUND,
             &format!("Workflow '{slug}' not found"),
@@ -113,7 +130,15 @@ pub(crate) async fn run(shared: &Arc<Shared>, slug: &str, body: &[u8]) -> Respon
     };
     // Keyed by (slug, task) so parallel tests that use distinct tasks never interfere.
     let first_time = || lock(&shared.once_seen).insert((slug.to_owned(), task.clone()));
+    let on_run = Target::of(&meta) == Target::Run;
+    if on_run {
+        if let Some(script) = faults::script(slug, Target::Run, &meta, "") {
+            ctx.conn.take_over(script);
+            return Response::default();
+        }
+    }
     match slug {
+        "echo-key" if on_run => echo_key(ctx),
         "rate-limited" => rate_limited(&meta),
         "rate-limited-once" if first_time() => rate_limited(&meta),
         "unavailable-once" if first_time() => with_retry_after(
@@ -151,23 +176,7 @@ pub(crate) async fn run(shared: &Arc<Shared>, slug: &str, body: &[u8]) -> Respon
                 .raw("conversation_id", "null")
                 .finish(),
         ),
-        "redirect" => {
-            // Another origin on purpose: a client must not follow it with the key.
-            let host = if shared.local.ip().to_string() == "127.0.0.2" {
-                "127.0.0.3"
-            } else {
-                "127.0.0.2"
-            };
-            let location = format!(
-                "http://{host}:{}/v1/workflows/hello/run",
-                shared.local.port()
-            );
-            Response::builder()
-                .status(StatusCode::TEMPORARY_REDIRECT)
-                .header(header::LOCATION, location)
-                .body(Body::empty())
-                .unwrap_or_default()
-        }
+        "redirect" if on_run => redirect(shared, &meta, "/v1/workflows/hello/run"),
         "slow" => {
             let delay = meta_u64(&meta, "delay_ms").unwrap_or(2000);
             sleep(Duration::from_millis(delay)).await;
@@ -175,6 +184,50 @@ pub(crate) async fn run(shared: &Arc<Shared>, slug: &str, body: &[u8]) -> Respon
         }
         _ => start(shared, slug, name, task, meta),
     }
+}
+
+/// `redirect`: `metadata.status` (default 307) to `metadata.location`, by default the same
+/// path on another loopback address (another origin: a client must not follow it with the
+/// key; nothing listens there unless a test does).
+fn redirect(shared: &Shared, meta: &Map<String, Value>, path: &str) -> Response {
+    let host = if shared.local.ip().to_string() == "127.0.0.2" {
+        "127.0.0.3"
+    } else {
+        "127.0.0.2"
+    };
+    let location = match meta.get("location").and_then(Value::as_str) {
+        Some(l) => l.to_owned(),
+        None => format!("http://{host}:{}{path}", shared.local.port()),
+    };
+    let status = meta_u64(meta, "status")
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .filter(StatusCode::is_redirection)
+        .unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+    Response::builder()
+        .status(status)
+        .header(header::LOCATION, location)
+        .body(Body::empty())
+        .unwrap_or_default()
+}
+
+/// `echo-key`: a 400 whose message, code and `x-request-id` all repeat the `x-api-key` the
+/// request carried, as a careless server might. A client must not pass the key on.
+fn echo_key(ctx: &Ctx<'_>) -> Response {
+    let key = ctx
+        .headers
+        .get("x-api-key")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    let mut resp = error(
+        StatusCode::BAD_REQUEST,
+        &format!("The API key {key} may not run this workflow"),
+        &format!("KEY_REJECTED_{key}"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("req_echo_{key}")) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
 }
 
 fn rate_limited(meta: &Map<String, Value>) -> Response {
@@ -222,7 +275,7 @@ fn start(
     let mut executions = lock(&shared.executions);
     let hex = loop {
         let hex = random_hex16();
-        if !executions.contains_key(&format!("ex_{hex}")) {
+        if !executions.by_id.contains_key(&format!("ex_{hex}")) {
             break hex;
         }
     };
@@ -273,15 +326,18 @@ fn start(
 
 /// `POST .../v1/workflows/execute/{id}/approve|reject/{approval_id}`.
 pub(crate) fn decide(
-    shared: &Arc<Shared>,
+    ctx: &Ctx<'_>,
     execution_id: &str,
     approval_id: &str,
     approve: bool,
     body: &[u8],
 ) -> Response {
-    let Some(exec) = shared.execution(execution_id) else {
+    let Some(exec) = ctx.shared.execution(execution_id) else {
         return execution_not_found(execution_id);
     };
+    if exec.slug == "echo-key" {
+        return echo_key(ctx);
+    }
     let Some(approval) = exec.approval.as_ref().filter(|a| a.id == approval_id) else {
         return error(
             StatusCode::NOT_FOUND,
@@ -350,12 +406,24 @@ fn execution_not_found(id: &str) -> Response {
 }
 
 /// `GET .../api/v1/workflows/execute/{id}/stream`.
-pub(crate) fn stream(shared: &Arc<Shared>, execution_id: &str, headers: &HeaderMap) -> Response {
+pub(crate) fn stream(ctx: &Ctx<'_>, execution_id: &str) -> Response {
+    let (shared, headers) = (ctx.shared, ctx.headers);
     let Some(exec) = shared.execution(execution_id) else {
         return execution_not_found(execution_id);
     };
     if exec.slug == "not-sse" {
         return json(StatusCode::OK, String::from("{}"));
+    }
+    if exec.slug == "echo-key" {
+        return echo_key(ctx);
+    }
+    if exec.slug == "redirect" {
+        let path = format!("/api/v1/workflows/execute/{}/stream", exec.id);
+        return redirect(shared, &exec.meta, &path);
+    }
+    if let Some(script) = faults::script(&exec.slug, Target::Stream, &exec.meta, &exec.id) {
+        ctx.conn.take_over(script);
+        return Response::default();
     }
     let last_event_id = headers.get("last-event-id");
     if exec.slug == "drop-with-ids" && last_event_id.is_some() {
@@ -568,6 +636,38 @@ async fn script(exec: &Execution, s: &Sink, resume_after: u64, conn_no: u64) -> 
             s.done(exec, "completed", "Still here.").await
         }
         "many-events" => many_events(exec, s).await,
+        "no-blank-lines" => {
+            // `lines` data lines and no blank line, so no event is ever complete; then the
+            // body ends properly (or, with `terminate`, a blank line and `done` follow).
+            let lines = meta_u64(meta, "lines").unwrap_or(10_000);
+            let batch = Bytes::from("data: x\n".repeat(1000));
+            for _ in 0..lines / 1000 {
+                s.bytes(batch.clone()).await?;
+            }
+            s.text("data: x\n".repeat((lines % 1000) as usize)).await?;
+            if meta.get("terminate").and_then(Value::as_bool) == Some(true) {
+                s.text("\n").await?;
+                s.done(exec, "completed", &format!("{lines} lines")).await?;
+            }
+            Ok(())
+        }
+        "long-line" => {
+            // One `data:` line of `line_bytes` bytes (default 20 MiB), sent 64 KiB at a time
+            // so the emulator never holds it whole; then the line ends, a blank line
+            // completes the event, and `done` follows.
+            const PIECE: u64 = 64 * 1024;
+            let total = meta_u64(meta, "line_bytes").unwrap_or(20 << 20);
+            let piece = Bytes::from(vec![b'x'; PIECE as usize]);
+            s.text("data: ").await?;
+            let mut left = total;
+            while left >= PIECE {
+                s.bytes(piece.clone()).await?;
+                left -= PIECE;
+            }
+            s.bytes(piece.slice(..left as usize)).await?;
+            s.text("\n\n").await?;
+            s.done(exec, "completed", "long line sent").await
+        }
         "unknown-event" => {
             s.chunk("Before the heartbeat.").await?;
             s.text("event: heartbeat\ndata: {}\n\n").await?;

@@ -135,8 +135,9 @@ pub unsafe extern "C" fn mindra_stream_next(
 }
 
 /// Cancels a stream from any thread: a blocked `mindra_stream_next` returns promptly (well
-/// under a second) with `MINDRA_ERR_CANCELLED`, as does every later call. NULL is a no-op;
-/// cancelling twice is harmless. The stream must still be released with `mindra_stream_free`.
+/// under a second) with `MINDRA_ERR_CANCELLED`, as does every later call. A stream that has
+/// already ended (its `done` returned, or an error reported) keeps reporting that end. NULL is
+/// a no-op; cancelling twice is harmless. The stream must still be released with `mindra_stream_free`.
 ///
 /// # Safety
 /// `stream` is NULL or a live stream (not yet freed).

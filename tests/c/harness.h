@@ -194,4 +194,203 @@ static int count_occurrences(const char *haystack, const char *needle) {
     return count;
 }
 
+/*
+ * ---- Hardening helpers (test_faults.c, test_abuse.c, tests/secrets, soak) ----
+ * static inline, so a test that does not use one is not warned about it. They need
+ * _POSIX_C_SOURCE 200809L (defined by every test before including this header).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+/* A field of /proc/self/status in kB ("VmRSS", "VmHWM"), or -1. */
+static inline long harness_proc_status_kb(const char *field) {
+    char line[256];
+    size_t len = strlen(field);
+    long value = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, field, len) == 0 && line[len] == ':') {
+            value = strtol(line + len + 1, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return value;
+}
+
+/* Resets VmHWM (the peak RSS) to the current RSS (Linux >= 4.0); returns 0 on success. */
+static inline int harness_reset_peak_rss(void) {
+    int fd = open("/proc/self/clear_refs", O_WRONLY);
+    int ok;
+    if (fd < 0) return -1;
+    ok = write(fd, "5", 1) == 1;
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+/* How many file descriptors the process has open (entries of /proc/self/fd), or -1. */
+static inline int harness_open_fds(void) {
+    int count = 0;
+    struct dirent *entry;
+    DIR *dir = opendir("/proc/self/fd");
+    if (!dir) return -1;
+    while ((entry = readdir(dir)) != NULL) {
+        if (entry->d_name[0] != '.') count++;
+    }
+    closedir(dir);
+    return count - 1; /* the directory's own descriptor */
+}
+
+static inline void harness_sleep_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static inline void harness_watchdog_fired(int sig) {
+    static const char msg[] = "FAIL: watchdog: the test hung\n";
+    (void)sig;
+    if (write(2, msg, sizeof msg - 1) < 0) {
+    }
+    _exit(3);
+}
+
+/* Kills the process with a message if it is still running after `seconds` (0 disarms): a
+ * hung call fails the test instead of blocking the suite. */
+static inline void harness_watchdog(unsigned seconds) {
+    signal(SIGALRM, harness_watchdog_fired);
+    alarm(seconds);
+}
+
+/* argv[0] of the test, for finding files relative to the build tree; set by
+ * harness_set_argv0. */
+static inline char *harness_argv0(void) {
+    static char path[4096];
+    return path;
+}
+
+static inline void harness_set_argv0(const char *argv0) {
+    if (argv0 && strlen(argv0) < 4096) strcpy(harness_argv0(), argv0);
+}
+
+static inline int harness_exists(const char *path, int want_exec) {
+    return access(path, want_exec ? X_OK : R_OK) == 0;
+}
+
+/*
+ * Finds `rel` (a path inside the repository, such as "target/release/mindra-emulator") from
+ * the current directory (the Makefile runs tests from the repository root) or from the test
+ * binary's place (BUILD/tests/NAME, BUILD being ROOT/build). Writes the path into out and
+ * returns 1, or returns 0.
+ */
+static inline int harness_repo_path(const char *rel, char *out, size_t size, int want_exec) {
+    const char *argv0 = harness_argv0();
+    const char *slash = strrchr(argv0, '/');
+    if ((size_t)snprintf(out, size, "%s", rel) < size && harness_exists(out, want_exec)) return 1;
+    if (slash && (size_t)snprintf(out, size, "%.*s/../../%s", (int)(slash - argv0), argv0, rel) < size &&
+        harness_exists(out, want_exec)) {
+        return 1;
+    }
+    return 0;
+}
+
+/* The emulator binary: $MINDRA_EMULATOR_BIN, or target/release/mindra-emulator. */
+static inline int harness_emulator_binary(char *out, size_t size) {
+    const char *env = getenv("MINDRA_EMULATOR_BIN");
+    if (env && env[0] && strlen(env) < size && harness_exists(env, 1)) {
+        strcpy(out, env);
+        return 1;
+    }
+    return harness_repo_path("target/release/mindra-emulator", out, size, 1);
+}
+
+/*
+ * Starts an emulator of its own with `--port 0 --quiet` and the NULL-terminated extra
+ * arguments; stores its base URL in url. Returns its pid, or -1. Stop it with
+ * harness_stop_emulator.
+ */
+static inline pid_t harness_spawn_emulator(const char *const extra[], char *url, size_t url_size) {
+    char bin[4096];
+    const char *argv[32];
+    int fds[2], n = 0, i;
+    size_t got = 0;
+    pid_t pid;
+    if (!harness_emulator_binary(bin, sizeof bin) || pipe(fds) != 0) return -1;
+    argv[n++] = bin;
+    argv[n++] = "--port";
+    argv[n++] = "0";
+    argv[n++] = "--quiet";
+    for (i = 0; extra && extra[i] && n < 31; i++) argv[n++] = extra[i];
+    argv[n] = NULL;
+    pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(fds[1], 1);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            dup2(devnull, 2);
+        }
+        close(fds[0]);
+        close(fds[1]);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    while (got + 1 < url_size) {
+        struct pollfd p;
+        char c;
+        p.fd = fds[0];
+        p.events = POLLIN;
+        if (poll(&p, 1, 20000) <= 0 || read(fds[0], &c, 1) != 1) break;
+        if (c == '\n') break;
+        url[got++] = c;
+    }
+    url[got] = '\0';
+    close(fds[0]);
+    if (got == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return -1;
+    }
+    return pid;
+}
+
+static inline void harness_stop_emulator(pid_t pid) {
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
+}
+
+/* A TCP socket listening on ip:0 (any free port, stored in *port), or -1. */
+static inline int harness_listen(const char *ip, int *port) {
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    if (inet_pton(AF_INET, ip, &addr.sin_addr) != 1 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        listen(fd, 16) != 0 || getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+        close(fd);
+        return -1;
+    }
+    *port = ntohs(addr.sin_port);
+    return fd;
+}
+
 #endif

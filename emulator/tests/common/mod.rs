@@ -22,8 +22,14 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// Starts the emulator with extra options (`--api-key`, `--tls-cert`, ...).
+    pub fn start_with(options: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mindra-emulator"))
             .args(["--port", "0", "--quiet"])
+            .args(options)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -35,7 +41,8 @@ impl Server {
         let base = line.trim().to_owned();
         let addr = base
             .strip_prefix("http://")
-            .expect("base URL starts with http://")
+            .or_else(|| base.strip_prefix("https://"))
+            .expect("base URL starts with http:// or https://")
             .to_owned();
         Server {
             child,
