@@ -3,6 +3,7 @@
 use crate::endpoint::{BaseUrl, DEFAULT_BASE_URL};
 use crate::error::{Error, ErrorKind, Result};
 use crate::proxy;
+use crate::resolver::CachingResolver;
 use crate::retry::{self, Clock, Decision, Outcome, SystemClock};
 use std::fmt;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -186,14 +187,19 @@ impl ClientBuilder {
             Some(path) => Some(load_ca_file(&path).map_err(|e| e.redacted(api_key.expose()))?),
             None => None,
         };
-        let agent_config = agent_config(proxy, roots);
-        let agent = agent_config.new_agent();
+        let resolver = CachingResolver::default();
+        let agent = new_agent(
+            agent_config(proxy.clone(), roots.clone(), RUN_BUFFERS),
+            &resolver,
+        );
+        let stream_config = agent_config(proxy, roots, STREAM_BUFFERS);
         Ok(Client {
             inner: Arc::new(Inner {
                 base,
                 api_key,
                 agent,
-                agent_config,
+                stream_config,
+                resolver,
                 proxy_url,
                 timeout_ms: AtomicU64::new(
                     self.timeout.unwrap_or(DEFAULT_TIMEOUT).as_millis() as u64
@@ -234,10 +240,41 @@ fn load_ca_file(path: &std::path::Path) -> Result<ureq::tls::RootCerts> {
     Ok(ureq::tls::RootCerts::new_with_certs(&certificates))
 }
 
+/// Input and output buffer sizes of one connection. ureq's default (128 KiB each) costs
+/// 256 KiB per open stream; a run's answer and a stream's reads fit in far less.
+#[derive(Debug, Clone, Copy)]
+struct BufferSizes {
+    input: usize,
+    output: usize,
+}
+
+/// Runs send small JSON bodies and read small answers; 64 KiB holds the largest response head
+/// ureq accepts.
+const RUN_BUFFERS: BufferSizes = BufferSizes {
+    input: 64 * 1024,
+    output: 16 * 1024,
+};
+
+/// A stream sends one GET and reads a long body.
+const STREAM_BUFFERS: BufferSizes = BufferSizes {
+    input: 64 * 1024,
+    output: 4 * 1024,
+};
+
+/// An agent with the given settings and the client's shared resolver.
+fn new_agent(config: ureq::config::Config, resolver: &CachingResolver) -> ureq::Agent {
+    ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::new(),
+        resolver.clone(),
+    )
+}
+
 /// The ureq settings every connection of the client shares.
 fn agent_config(
     proxy: Option<ureq::Proxy>,
     roots: Option<ureq::tls::RootCerts>,
+    buffers: BufferSizes,
 ) -> ureq::config::Config {
     let mut tls = ureq::tls::TlsConfig::builder();
     if let Some(roots) = roots {
@@ -253,6 +290,8 @@ fn agent_config(
         .proxy(proxy)
         .max_idle_connections(64)
         .max_idle_connections_per_host(32)
+        .input_buffer_size(buffers.input)
+        .output_buffer_size(buffers.output)
         .build()
 }
 
@@ -269,7 +308,8 @@ pub(crate) struct Inner {
     pub(crate) base: BaseUrl,
     pub(crate) api_key: ApiKey,
     agent: ureq::Agent,
-    agent_config: ureq::config::Config,
+    stream_config: ureq::config::Config,
+    resolver: CachingResolver,
     pub(crate) proxy_url: Option<String>,
     timeout_ms: AtomicU64,
     max_retries: AtomicU32,
@@ -377,7 +417,7 @@ impl Client {
     /// A fresh agent for one stream: a stream holds its connection for its whole life, and an
     /// agent of its own lets a cancel close exactly that connection.
     pub(crate) fn stream_agent(&self) -> ureq::Agent {
-        self.inner.agent_config.new_agent()
+        new_agent(self.inner.stream_config.clone(), &self.inner.resolver)
     }
 
     pub(crate) fn redact(&self, error: Error) -> Error {

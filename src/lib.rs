@@ -26,6 +26,7 @@ pub mod error;
 pub mod event;
 pub mod ffi;
 pub mod proxy;
+pub mod resolver;
 pub mod retry;
 pub mod run;
 pub mod sse;

@@ -22,7 +22,9 @@ pub const DEFAULT_RECONNECT_DELAY: Duration = Duration::from_millis(1000);
 pub const RECONNECT_DELAY_RANGE: (Duration, Duration) =
     (Duration::from_millis(100), Duration::from_secs(60));
 
-const READ_BUFFER: usize = 64 * 1024;
+/// Bytes taken from the connection per read. Small enough that a burst of events is not all
+/// parsed and queued before the first is handed over; large enough to amortise the call.
+const READ_BUFFER: usize = 16 * 1024;
 const MAX_ERROR_BODY: u64 = 64 * 1024;
 
 /// What [`CancelHandle::cancel`] and the stream share.

@@ -1,6 +1,6 @@
 //! `MindraEvent`, `MindraEventType` and `mindra_event_free`.
 
-use super::{free_c_string, guard, owned_c_string, owned_c_string_opt};
+use super::{free_c_string, guard, owned_c_string_from, owned_c_string_from_opt};
 use crate::event::{Event, EventKind};
 use std::ffi::c_char;
 use std::ptr::null_mut;
@@ -64,11 +64,12 @@ impl MindraEvent {
     /// Converts an event into the owned C struct `mindra_stream_next` hands out; release it
     /// with `mindra_event_free`.
     pub fn boxed(event: Event) -> *mut MindraEvent {
+        // Every string is moved, not copied: streaming cost is dominated by per-event work.
         let mut out = MindraEvent {
             r#type: MindraEventType::MINDRA_EVENT_OTHER,
-            event: owned_c_string(&event.name),
-            data: owned_c_string(&event.data),
-            id: owned_c_string_opt(event.id.as_deref()),
+            event: owned_c_string_from(event.name),
+            data: owned_c_string_from(event.data),
+            id: owned_c_string_from_opt(event.id),
             content: null_mut(),
             tool_name: null_mut(),
             tool_input: null_mut(),
@@ -78,23 +79,23 @@ impl MindraEvent {
             status: null_mut(),
             final_answer: null_mut(),
         };
-        match &event.kind {
+        match event.kind {
             EventKind::Chunk { content } => {
                 out.r#type = MindraEventType::MINDRA_EVENT_CHUNK;
-                out.content = owned_c_string(content);
+                out.content = owned_c_string_from(content);
             }
             EventKind::ToolExecuting {
                 tool_name,
                 tool_input,
             } => {
                 out.r#type = MindraEventType::MINDRA_EVENT_TOOL_EXECUTING;
-                out.tool_name = owned_c_string(tool_name);
-                out.tool_input = owned_c_string_opt(tool_input.as_deref());
+                out.tool_name = owned_c_string_from(tool_name);
+                out.tool_input = owned_c_string_from_opt(tool_input);
             }
             EventKind::ToolResult { tool_name, result } => {
                 out.r#type = MindraEventType::MINDRA_EVENT_TOOL_RESULT;
-                out.tool_name = owned_c_string(tool_name);
-                out.result = owned_c_string_opt(result.as_deref());
+                out.tool_name = owned_c_string_from(tool_name);
+                out.result = owned_c_string_from_opt(result);
             }
             EventKind::ApprovalRequest {
                 approval_id,
@@ -102,9 +103,9 @@ impl MindraEvent {
                 tool_input,
             } => {
                 out.r#type = MindraEventType::MINDRA_EVENT_APPROVAL_REQUEST;
-                out.approval_id = owned_c_string(approval_id);
-                out.tool_name = owned_c_string_opt(tool_name.as_deref());
-                out.tool_input = owned_c_string_opt(tool_input.as_deref());
+                out.approval_id = owned_c_string_from(approval_id);
+                out.tool_name = owned_c_string_from_opt(tool_name);
+                out.tool_input = owned_c_string_from_opt(tool_input);
             }
             EventKind::Done {
                 execution_id,
@@ -112,9 +113,9 @@ impl MindraEvent {
                 final_answer,
             } => {
                 out.r#type = MindraEventType::MINDRA_EVENT_DONE;
-                out.execution_id = owned_c_string_opt(execution_id.as_deref());
-                out.status = owned_c_string_opt(status.as_deref());
-                out.final_answer = owned_c_string_opt(final_answer.as_deref());
+                out.execution_id = owned_c_string_from_opt(execution_id);
+                out.status = owned_c_string_from_opt(status);
+                out.final_answer = owned_c_string_from_opt(final_answer);
             }
             EventKind::Other => {}
         }
