@@ -1,7 +1,8 @@
 //! `MindraEvent`, `MindraEventType` and `mindra_event_free`.
 
-use super::{free_c_string, guard, owned_c_string_from, owned_c_string_from_opt};
+use super::guard;
 use crate::event::{Event, EventKind};
+use std::borrow::Cow;
 use std::ffi::c_char;
 use std::ptr::null_mut;
 
@@ -63,63 +64,153 @@ pub struct MindraEvent {
 impl MindraEvent {
     /// Converts an event into the owned C struct `mindra_stream_next` hands out; release it
     /// with `mindra_event_free`.
+    ///
+    /// The struct and all its strings live in one `malloc` block (struct first, then each
+    /// string with its NUL), so handing over an event costs one allocation and freeing it one
+    /// `free`: per-event work is what bounds a stream's throughput.
     pub fn boxed(event: Event) -> *mut MindraEvent {
-        // Every string is moved, not copied: streaming cost is dominated by per-event work.
-        let mut out = MindraEvent {
-            r#type: MindraEventType::MINDRA_EVENT_OTHER,
-            event: owned_c_string_from(event.name),
-            data: owned_c_string_from(event.data),
-            id: owned_c_string_from_opt(event.id),
-            content: null_mut(),
-            tool_name: null_mut(),
-            tool_input: null_mut(),
-            result: null_mut(),
-            approval_id: null_mut(),
-            execution_id: null_mut(),
-            status: null_mut(),
-            final_answer: null_mut(),
-        };
-        match event.kind {
-            EventKind::Chunk { content } => {
-                out.r#type = MindraEventType::MINDRA_EVENT_CHUNK;
-                out.content = owned_c_string_from(content);
-            }
+        let (event_type, fields) = match &event.kind {
+            EventKind::Chunk { content } => (
+                MindraEventType::MINDRA_EVENT_CHUNK,
+                [
+                    Some(content.as_str()),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                ],
+            ),
             EventKind::ToolExecuting {
                 tool_name,
                 tool_input,
-            } => {
-                out.r#type = MindraEventType::MINDRA_EVENT_TOOL_EXECUTING;
-                out.tool_name = owned_c_string_from(tool_name);
-                out.tool_input = owned_c_string_from_opt(tool_input);
-            }
-            EventKind::ToolResult { tool_name, result } => {
-                out.r#type = MindraEventType::MINDRA_EVENT_TOOL_RESULT;
-                out.tool_name = owned_c_string_from(tool_name);
-                out.result = owned_c_string_from_opt(result);
-            }
+            } => (
+                MindraEventType::MINDRA_EVENT_TOOL_EXECUTING,
+                [
+                    None,
+                    Some(tool_name.as_str()),
+                    tool_input.as_deref(),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                ],
+            ),
+            EventKind::ToolResult { tool_name, result } => (
+                MindraEventType::MINDRA_EVENT_TOOL_RESULT,
+                [
+                    None,
+                    Some(tool_name.as_str()),
+                    None,
+                    result.as_deref(),
+                    None,
+                    None,
+                    None,
+                    None,
+                ],
+            ),
             EventKind::ApprovalRequest {
                 approval_id,
                 tool_name,
                 tool_input,
-            } => {
-                out.r#type = MindraEventType::MINDRA_EVENT_APPROVAL_REQUEST;
-                out.approval_id = owned_c_string_from(approval_id);
-                out.tool_name = owned_c_string_from_opt(tool_name);
-                out.tool_input = owned_c_string_from_opt(tool_input);
-            }
+            } => (
+                MindraEventType::MINDRA_EVENT_APPROVAL_REQUEST,
+                [
+                    None,
+                    tool_name.as_deref(),
+                    tool_input.as_deref(),
+                    None,
+                    Some(approval_id.as_str()),
+                    None,
+                    None,
+                    None,
+                ],
+            ),
             EventKind::Done {
                 execution_id,
                 status,
                 final_answer,
-            } => {
-                out.r#type = MindraEventType::MINDRA_EVENT_DONE;
-                out.execution_id = owned_c_string_from_opt(execution_id);
-                out.status = owned_c_string_from_opt(status);
-                out.final_answer = owned_c_string_from_opt(final_answer);
+            } => (
+                MindraEventType::MINDRA_EVENT_DONE,
+                [
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    execution_id.as_deref(),
+                    status.as_deref(),
+                    final_answer.as_deref(),
+                ],
+            ),
+            EventKind::Other => (MindraEventType::MINDRA_EVENT_OTHER, [None; 8]),
+        };
+        // event, data, id, then the eight typed fields in struct order.
+        let texts: [Option<Cow<str>>; 11] = {
+            let head = [
+                Some(event.name.as_str()),
+                Some(event.data.as_str()),
+                event.id.as_deref(),
+            ];
+            let mut all: [Option<Cow<str>>; 11] = Default::default();
+            for (slot, text) in all.iter_mut().zip(head.into_iter().chain(fields)) {
+                *slot = text.map(without_nul);
             }
-            EventKind::Other => {}
+            all
+        };
+        let strings_len: usize = texts.iter().flatten().map(|text| text.len() + 1).sum();
+        let header = std::mem::size_of::<MindraEvent>();
+        // SAFETY: malloc'd memory is aligned for any type; the block is sized for the struct and
+        // every string with its NUL, and each write below stays inside it.
+        unsafe {
+            let block = libc::malloc(header + strings_len).cast::<u8>();
+            if block.is_null() {
+                std::alloc::handle_alloc_error(std::alloc::Layout::from_size_align_unchecked(
+                    header + strings_len,
+                    std::mem::align_of::<MindraEvent>(),
+                ));
+            }
+            let mut cursor = block.add(header);
+            let mut pointers = [null_mut::<c_char>(); 11];
+            for (pointer, text) in pointers.iter_mut().zip(&texts) {
+                if let Some(text) = text {
+                    std::ptr::copy_nonoverlapping(text.as_ptr(), cursor, text.len());
+                    *cursor.add(text.len()) = 0;
+                    *pointer = cursor.cast();
+                    cursor = cursor.add(text.len() + 1);
+                }
+            }
+            let [event, data, id, content, tool_name, tool_input, result, approval_id, execution_id, status, final_answer] =
+                pointers;
+            block.cast::<MindraEvent>().write(MindraEvent {
+                r#type: event_type,
+                event,
+                data,
+                id,
+                content,
+                tool_name,
+                tool_input,
+                result,
+                approval_id,
+                execution_id,
+                status,
+                final_answer,
+            });
+            block.cast()
         }
-        Box::into_raw(Box::new(out))
+    }
+}
+
+/// C strings cannot carry NUL (JSON can, as `\u0000`): it becomes U+FFFD rather than silently
+/// cutting the text short.
+fn without_nul(text: &str) -> Cow<'_, str> {
+    if text.as_bytes().contains(&0) {
+        Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
@@ -133,25 +224,8 @@ pub unsafe extern "C" fn mindra_event_free(event: *mut MindraEvent) {
     guard(
         || (),
         || {
-            if event.is_null() {
-                return;
-            }
-            let event = Box::from_raw(event);
-            for text in [
-                event.event,
-                event.data,
-                event.id,
-                event.content,
-                event.tool_name,
-                event.tool_input,
-                event.result,
-                event.approval_id,
-                event.execution_id,
-                event.status,
-                event.final_answer,
-            ] {
-                free_c_string(text);
-            }
+            // The struct and its strings are one malloc block (see MindraEvent::boxed).
+            libc::free(event.cast());
         },
     )
 }

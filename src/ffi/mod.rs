@@ -80,20 +80,6 @@ pub fn owned_c_string(text: &str) -> *mut c_char {
     }
 }
 
-/// As [`owned_c_string`], taking ownership: the string's own buffer becomes the C string (one
-/// byte is appended for the NUL), so a large event's data is not copied again.
-pub fn owned_c_string_from(text: String) -> *mut c_char {
-    match CString::new(text) {
-        Ok(c) => c.into_raw(),
-        Err(error) => owned_c_string(&String::from_utf8_lossy(&error.into_vec())),
-    }
-}
-
-/// As [`owned_c_string_from`] for an optional value; `None` is NULL.
-pub(crate) fn owned_c_string_from_opt(text: Option<String>) -> *mut c_char {
-    text.map_or(std::ptr::null_mut(), owned_c_string_from)
-}
-
 /// As [`owned_c_string`] for an optional value; `None` is NULL.
 pub(crate) fn owned_c_string_opt(text: Option<&str>) -> *mut c_char {
     text.map_or(std::ptr::null_mut(), owned_c_string)
