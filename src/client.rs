@@ -240,6 +240,10 @@ fn load_ca_file(path: &std::path::Path) -> Result<ureq::tls::RootCerts> {
     Ok(ureq::tls::RootCerts::new_with_certs(&certificates))
 }
 
+/// The largest response head (status line and headers) accepted; a larger one is
+/// [`ErrorKind::Protocol`]. The API's heads are a few hundred bytes.
+pub const MAX_RESPONSE_HEAD: usize = 32 * 1024;
+
 /// Input and output buffer sizes of one connection. ureq's default (128 KiB each) costs
 /// 256 KiB per open stream; a run's answer and a stream's reads fit in far less.
 #[derive(Debug, Clone, Copy)]
@@ -248,8 +252,9 @@ struct BufferSizes {
     output: usize,
 }
 
-/// Runs send small JSON bodies and read small answers; 64 KiB holds the largest response head
-/// ureq accepts.
+/// Runs send small JSON bodies and read small answers. The input buffer must stay larger than
+/// [`MAX_RESPONSE_HEAD`]: a head that fills it is otherwise seen as a dropped connection
+/// rather than as an oversized head.
 const RUN_BUFFERS: BufferSizes = BufferSizes {
     input: 64 * 1024,
     output: 16 * 1024,
@@ -292,6 +297,7 @@ fn agent_config(
         .max_idle_connections_per_host(32)
         .input_buffer_size(buffers.input)
         .output_buffer_size(buffers.output)
+        .max_response_header_size(MAX_RESPONSE_HEAD)
         .build()
 }
 
