@@ -39,10 +39,10 @@ $(BUILD)/soak/soak: soak/soak.c tests/c/harness.h include/mindra.h build
 	$(CC) $(CFLAGS_STRICT) -Wno-unused-function -Wno-unused-variable -O2 -Itests/c $< -o $@ $(LDLIBS_MINDRA)
 
 test-soak: $(BUILD)/soak/soak
-	emulator/run-with.sh $(EMULATOR) $(SOAK_EMULATOR_OPTIONS) -- $(BUILD)/soak/soak 20 $(SOAK_THREADS)
+	scripts/with-emulator.sh $(EMULATOR) $(SOAK_EMULATOR_OPTIONS) -- $(BUILD)/soak/soak 20 $(SOAK_THREADS)
 
 soak: $(BUILD)/soak/soak
-	emulator/run-with.sh $(EMULATOR) $(SOAK_EMULATOR_OPTIONS) -- $(BUILD)/soak/soak $(SOAK_SECONDS) $(SOAK_THREADS)
+	scripts/with-emulator.sh $(EMULATOR) $(SOAK_EMULATOR_OPTIONS) -- $(BUILD)/soak/soak $(SOAK_SECONDS) $(SOAK_THREADS)
 
 EXTRA_TESTS += test-secrets test-soak
 

@@ -32,7 +32,7 @@ mkdir -p "$out"
     exit 1
 }
 
-"$root/emulator/run-with.sh" "$emulator" --api-key "$key" -- env MINDRA_WRONG_KEY="$wrong" bash -c '
+"$root/scripts/with-emulator.sh" "$emulator" --api-key "$key" -- env MINDRA_WRONG_KEY="$wrong" bash -c '
     out=$1
     set +e
     "$out/capture" >"$out/capture.out" 2>"$out/capture.err"; echo $? >"$out/capture.rc"
