@@ -4,6 +4,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::sse::SseEvent;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 /// What an event says, by its SSE event name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,14 +71,62 @@ impl Event {
     }
 }
 
+/// What an event says, borrowed from its data where the JSON allows (strings without escapes,
+/// raw JSON text): the zero-copy twin of [`EventKind`], for consumers that copy the fields
+/// elsewhere at once (the C API does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventView<'a> {
+    /// See [`EventKind::Chunk`].
+    Chunk {
+        /// The text.
+        content: Cow<'a, str>,
+    },
+    /// See [`EventKind::ToolExecuting`].
+    ToolExecuting {
+        /// The tool's name.
+        tool_name: Cow<'a, str>,
+        /// The JSON text of `tool_input`.
+        tool_input: Option<&'a str>,
+    },
+    /// See [`EventKind::ToolResult`].
+    ToolResult {
+        /// The tool's name.
+        tool_name: Cow<'a, str>,
+        /// The result string, or its JSON text.
+        result: Option<Cow<'a, str>>,
+    },
+    /// See [`EventKind::ApprovalRequest`].
+    ApprovalRequest {
+        /// The approval's id.
+        approval_id: Cow<'a, str>,
+        /// The tool waiting for approval.
+        tool_name: Option<Cow<'a, str>>,
+        /// The JSON text of `tool_input`.
+        tool_input: Option<&'a str>,
+    },
+    /// See [`EventKind::Done`].
+    Done {
+        /// The execution that finished.
+        execution_id: Option<Cow<'a, str>>,
+        /// Its final status.
+        status: Option<Cow<'a, str>>,
+        /// The final answer.
+        final_answer: Option<Cow<'a, str>>,
+    },
+    /// See [`EventKind::Other`].
+    Other,
+}
+
 #[derive(Deserialize)]
-struct ChunkData {
-    content: String,
+struct ChunkData<'a> {
+    #[serde(borrow)]
+    content: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
 struct ToolData<'a> {
-    tool_name: String,
+    #[serde(borrow)]
+    tool_name: Cow<'a, str>,
     #[serde(borrow, default)]
     tool_input: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -86,93 +135,187 @@ struct ToolData<'a> {
 
 #[derive(Deserialize)]
 struct ApprovalData<'a> {
-    approval_id: String,
-    #[serde(default)]
-    tool_name: Option<String>,
+    #[serde(borrow)]
+    approval_id: Cow<'a, str>,
+    #[serde(borrow, default)]
+    tool_name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     tool_input: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
-struct DoneData {
-    #[serde(default)]
-    execution_id: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    final_answer: Option<String>,
+struct DoneData<'a> {
+    #[serde(borrow, default)]
+    execution_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    status: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    final_answer: Option<Cow<'a, str>>,
 }
 
-/// The JSON text of a raw value. serde's RawValue of an absent-but-`null` field is `None`,
-/// so `null` written by the server is restored as the text `null`.
-fn raw_text(value: Option<&RawValue>) -> Option<String> {
-    value.map(|raw| raw.get().to_string())
+impl<'a> EventView<'a> {
+    /// Decodes the data of the documented event names; other names are [`EventView::Other`].
+    /// A documented event whose data is not the documented JSON object is
+    /// [`ErrorKind::Protocol`].
+    pub fn decode(name: &str, data: &'a str) -> Result<EventView<'a>> {
+        let bad = |error: serde_json::Error| {
+            Error::new(
+                ErrorKind::Protocol,
+                format!(
+                    "the data of a \"{name}\" event is not the documented JSON object: {error}"
+                ),
+            )
+        };
+        // A field written as JSON null is the text "null", not absent (see null_if_present).
+        let raw = |value: Option<&'a RawValue>, field: &str| {
+            value
+                .map(RawValue::get)
+                .or_else(|| null_if_present(data, field))
+        };
+        Ok(match name {
+            "chunk" => {
+                let fields: ChunkData = serde_json::from_str(data).map_err(bad)?;
+                EventView::Chunk {
+                    content: fields.content,
+                }
+            }
+            "tool_executing" => {
+                let fields: ToolData = serde_json::from_str(data).map_err(bad)?;
+                EventView::ToolExecuting {
+                    tool_name: fields.tool_name,
+                    tool_input: raw(fields.tool_input, "tool_input"),
+                }
+            }
+            "tool_result" => {
+                let fields: ToolData = serde_json::from_str(data).map_err(bad)?;
+                let result = match fields.result {
+                    Some(value) if value.get().starts_with('"') => {
+                        Some(match serde_json::from_str::<&'a str>(value.get()) {
+                            Ok(text) => Cow::Borrowed(text),
+                            // Escapes in the string: it has to be decoded into a copy.
+                            Err(_) => Cow::Owned(
+                                serde_json::from_str::<String>(value.get()).map_err(bad)?,
+                            ),
+                        })
+                    }
+                    other => raw(other, "result").map(Cow::Borrowed),
+                };
+                EventView::ToolResult {
+                    tool_name: fields.tool_name,
+                    result,
+                }
+            }
+            "approval_request" => {
+                let fields: ApprovalData = serde_json::from_str(data).map_err(bad)?;
+                EventView::ApprovalRequest {
+                    approval_id: fields.approval_id,
+                    tool_name: fields.tool_name,
+                    tool_input: raw(fields.tool_input, "tool_input"),
+                }
+            }
+            "done" => {
+                let fields: DoneData = serde_json::from_str(data).map_err(bad)?;
+                EventView::Done {
+                    execution_id: fields.execution_id,
+                    status: fields.status,
+                    final_answer: fields.final_answer,
+                }
+            }
+            _ => EventView::Other,
+        })
+    }
+
+    /// The owned [`EventKind`] with the same fields.
+    pub fn into_kind(self) -> EventKind {
+        let own = |text: Cow<'_, str>| text.into_owned();
+        match self {
+            EventView::Chunk { content } => EventKind::Chunk {
+                content: own(content),
+            },
+            EventView::ToolExecuting {
+                tool_name,
+                tool_input,
+            } => EventKind::ToolExecuting {
+                tool_name: own(tool_name),
+                tool_input: tool_input.map(str::to_string),
+            },
+            EventView::ToolResult { tool_name, result } => EventKind::ToolResult {
+                tool_name: own(tool_name),
+                result: result.map(own),
+            },
+            EventView::ApprovalRequest {
+                approval_id,
+                tool_name,
+                tool_input,
+            } => EventKind::ApprovalRequest {
+                approval_id: own(approval_id),
+                tool_name: tool_name.map(own),
+                tool_input: tool_input.map(str::to_string),
+            },
+            EventView::Done {
+                execution_id,
+                status,
+                final_answer,
+            } => EventKind::Done {
+                execution_id: execution_id.map(own),
+                status: status.map(own),
+                final_answer: final_answer.map(own),
+            },
+            EventView::Other => EventKind::Other,
+        }
+    }
+}
+
+impl EventKind {
+    /// A borrowed view of the same fields.
+    pub fn view(&self) -> EventView<'_> {
+        fn b(text: &String) -> Cow<'_, str> {
+            Cow::Borrowed(text.as_str())
+        }
+        match self {
+            EventKind::Chunk { content } => EventView::Chunk {
+                content: b(content),
+            },
+            EventKind::ToolExecuting {
+                tool_name,
+                tool_input,
+            } => EventView::ToolExecuting {
+                tool_name: b(tool_name),
+                tool_input: tool_input.as_deref(),
+            },
+            EventKind::ToolResult { tool_name, result } => EventView::ToolResult {
+                tool_name: b(tool_name),
+                result: result.as_ref().map(b),
+            },
+            EventKind::ApprovalRequest {
+                approval_id,
+                tool_name,
+                tool_input,
+            } => EventView::ApprovalRequest {
+                approval_id: b(approval_id),
+                tool_name: tool_name.as_ref().map(b),
+                tool_input: tool_input.as_deref(),
+            },
+            EventKind::Done {
+                execution_id,
+                status,
+                final_answer,
+            } => EventView::Done {
+                execution_id: execution_id.as_ref().map(b),
+                status: status.as_ref().map(b),
+                final_answer: final_answer.as_ref().map(b),
+            },
+            EventKind::Other => EventView::Other,
+        }
+    }
 }
 
 impl TryFrom<SseEvent> for Event {
     type Error = Error;
 
-    /// Decodes the data of the documented event names; other names become
-    /// [`EventKind::Other`]. A documented event whose data is not the documented JSON object is
-    /// [`ErrorKind::Protocol`].
+    /// Decodes the data of the documented event names (see [`EventView::decode`]).
     fn try_from(sse: SseEvent) -> Result<Event> {
-        let bad = |error: serde_json::Error| {
-            Error::new(
-                ErrorKind::Protocol,
-                format!(
-                    "the data of a \"{}\" event is not the documented JSON object: {error}",
-                    sse.event
-                ),
-            )
-        };
-        let kind = match sse.event.as_str() {
-            "chunk" => {
-                let data: ChunkData = serde_json::from_str(&sse.data).map_err(bad)?;
-                EventKind::Chunk {
-                    content: data.content,
-                }
-            }
-            "tool_executing" => {
-                let data: ToolData = serde_json::from_str(&sse.data).map_err(bad)?;
-                EventKind::ToolExecuting {
-                    tool_name: data.tool_name,
-                    tool_input: raw_text(data.tool_input)
-                        .or_else(|| null_if_present(&sse.data, "tool_input")),
-                }
-            }
-            "tool_result" => {
-                let data: ToolData = serde_json::from_str(&sse.data).map_err(bad)?;
-                let result = match data.result {
-                    Some(raw) if raw.get().starts_with('"') => {
-                        Some(serde_json::from_str::<String>(raw.get()).map_err(bad)?)
-                    }
-                    Some(raw) => Some(raw.get().to_string()),
-                    None => null_if_present(&sse.data, "result"),
-                };
-                EventKind::ToolResult {
-                    tool_name: data.tool_name,
-                    result,
-                }
-            }
-            "approval_request" => {
-                let data: ApprovalData = serde_json::from_str(&sse.data).map_err(bad)?;
-                EventKind::ApprovalRequest {
-                    approval_id: data.approval_id,
-                    tool_name: data.tool_name,
-                    tool_input: raw_text(data.tool_input)
-                        .or_else(|| null_if_present(&sse.data, "tool_input")),
-                }
-            }
-            "done" => {
-                let data: DoneData = serde_json::from_str(&sse.data).map_err(bad)?;
-                EventKind::Done {
-                    execution_id: data.execution_id,
-                    status: data.status,
-                    final_answer: data.final_answer,
-                }
-            }
-            _ => EventKind::Other,
-        };
+        let kind = EventView::decode(&sse.event, &sse.data)?.into_kind();
         Ok(Event {
             name: sse.event,
             data: sse.data,
@@ -184,11 +327,11 @@ impl TryFrom<SseEvent> for Event {
 
 /// serde maps a JSON `null` to `None` even for `Option<&RawValue>`; the contract wants the
 /// text `null` when the server wrote `null`, and NULL only when the field is absent.
-fn null_if_present(data: &str, field: &str) -> Option<String> {
+fn null_if_present<'a>(data: &'a str, field: &str) -> Option<&'a str> {
     #[derive(Deserialize)]
     struct Probe<'a>(#[serde(borrow)] std::collections::BTreeMap<&'a str, &'a RawValue>);
     let probe: Probe = serde_json::from_str(data).ok()?;
-    probe.0.get(field).map(|raw| raw.get().to_string())
+    probe.0.get(field).map(|raw| raw.get())
 }
 
 #[cfg(test)]

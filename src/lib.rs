@@ -36,7 +36,7 @@ pub mod wait;
 pub use approval::Decision;
 pub use client::{Client, ClientBuilder};
 pub use error::{Error, ErrorKind, Result};
-pub use event::{Event, EventKind};
+pub use event::{Event, EventKind, EventView};
 pub use run::Execution;
 pub use stream::{CancelHandle, EventStream};
 pub use wait::{RunOutcome, ToolCall};

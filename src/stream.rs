@@ -4,8 +4,8 @@ use crate::client::{
     classify_transport_error, error_from_answer, header_text, request_id_of, Answer, Client,
 };
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::Event;
-use crate::sse::{SseError, SseParser};
+use crate::event::{Event, EventView};
+use crate::sse::{SseError, SseEvent, SseParser};
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -140,6 +140,30 @@ impl EventStream {
     /// [`ErrorKind::Protocol`] for one event whose data is not the documented object: that
     /// event is skipped and the next call goes on with the next event.
     pub fn next_event(&mut self) -> Result<Option<Event>> {
+        match self.next_sse()? {
+            Some(sse) => Event::try_from(sse)
+                .map(Some)
+                .map_err(|e| self.client.redact(e)),
+            None => Ok(None),
+        }
+    }
+
+    /// As [`EventStream::next_event`], but hands `consume` the raw SSE event and a view of its
+    /// fields borrowed from its data, so a caller that copies the fields elsewhere (the C API)
+    /// does not build owned strings first. Returns what `consume` returns.
+    pub fn next_with<R>(
+        &mut self,
+        consume: impl FnOnce(&SseEvent, EventView<'_>) -> R,
+    ) -> Result<Option<R>> {
+        let Some(sse) = self.next_sse()? else {
+            return Ok(None);
+        };
+        let view = EventView::decode(&sse.event, &sse.data).map_err(|e| self.client.redact(e))?;
+        Ok(Some(consume(&sse, view)))
+    }
+
+    /// The next SSE event as the parser dispatched it; closes the connection after `done`.
+    fn next_sse(&mut self) -> Result<Option<SseEvent>> {
         loop {
             if self.finished {
                 return Ok(None);
@@ -149,12 +173,12 @@ impl EventStream {
             }
             if let Some(sse) = self.parser.next_event() {
                 self.reconnect_attempts = 0;
-                let event = Event::try_from(sse).map_err(|e| self.client.redact(e))?;
-                if event.is_done() {
+                if sse.event == "done" {
+                    // The last event: close now rather than wait for the server to.
                     self.close();
                     self.finished = true;
                 }
-                return Ok(Some(event));
+                return Ok(Some(sse));
             }
             if self.control.cancelled.load(Ordering::SeqCst) {
                 return Err(self.fail(cancelled()));

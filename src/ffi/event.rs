@@ -1,7 +1,7 @@
 //! `MindraEvent`, `MindraEventType` and `mindra_event_free`.
 
 use super::guard;
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventView};
 use std::borrow::Cow;
 use std::ffi::c_char;
 use std::ptr::null_mut;
@@ -69,29 +69,36 @@ impl MindraEvent {
     /// string with its NUL), so handing over an event costs one allocation and freeing it one
     /// `free`: per-event work is what bounds a stream's throughput.
     pub fn boxed(event: Event) -> *mut MindraEvent {
-        let (event_type, fields) = match &event.kind {
-            EventKind::Chunk { content } => (
+        MindraEvent::from_view(
+            &event.name,
+            &event.data,
+            event.id.as_deref(),
+            event.kind.view(),
+        )
+    }
+
+    /// As [`MindraEvent::boxed`], from an event's SSE fields and a borrowed view of its typed
+    /// fields: what `mindra_stream_next` uses, so no field is copied twice.
+    pub fn from_view(
+        name: &str,
+        data: &str,
+        id: Option<&str>,
+        view: EventView<'_>,
+    ) -> *mut MindraEvent {
+        let (event_type, fields) = match &view {
+            EventView::Chunk { content } => (
                 MindraEventType::MINDRA_EVENT_CHUNK,
-                [
-                    Some(content.as_str()),
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                ],
+                [Some(&**content), None, None, None, None, None, None, None],
             ),
-            EventKind::ToolExecuting {
+            EventView::ToolExecuting {
                 tool_name,
                 tool_input,
             } => (
                 MindraEventType::MINDRA_EVENT_TOOL_EXECUTING,
                 [
                     None,
-                    Some(tool_name.as_str()),
-                    tool_input.as_deref(),
+                    Some(&**tool_name),
+                    *tool_input,
                     None,
                     None,
                     None,
@@ -99,11 +106,11 @@ impl MindraEvent {
                     None,
                 ],
             ),
-            EventKind::ToolResult { tool_name, result } => (
+            EventView::ToolResult { tool_name, result } => (
                 MindraEventType::MINDRA_EVENT_TOOL_RESULT,
                 [
                     None,
-                    Some(tool_name.as_str()),
+                    Some(&**tool_name),
                     None,
                     result.as_deref(),
                     None,
@@ -112,7 +119,7 @@ impl MindraEvent {
                     None,
                 ],
             ),
-            EventKind::ApprovalRequest {
+            EventView::ApprovalRequest {
                 approval_id,
                 tool_name,
                 tool_input,
@@ -121,15 +128,15 @@ impl MindraEvent {
                 [
                     None,
                     tool_name.as_deref(),
-                    tool_input.as_deref(),
+                    *tool_input,
                     None,
-                    Some(approval_id.as_str()),
+                    Some(&**approval_id),
                     None,
                     None,
                     None,
                 ],
             ),
-            EventKind::Done {
+            EventView::Done {
                 execution_id,
                 status,
                 final_answer,
@@ -146,15 +153,11 @@ impl MindraEvent {
                     final_answer.as_deref(),
                 ],
             ),
-            EventKind::Other => (MindraEventType::MINDRA_EVENT_OTHER, [None; 8]),
+            EventView::Other => (MindraEventType::MINDRA_EVENT_OTHER, [None; 8]),
         };
         // event, data, id, then the eight typed fields in struct order.
         let texts: [Option<Cow<str>>; 11] = {
-            let head = [
-                Some(event.name.as_str()),
-                Some(event.data.as_str()),
-                event.id.as_deref(),
-            ];
+            let head = [Some(name), Some(data), id];
             let mut all: [Option<Cow<str>>; 11] = Default::default();
             for (slot, text) in all.iter_mut().zip(head.into_iter().chain(fields)) {
                 *slot = text.map(without_nul);

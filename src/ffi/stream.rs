@@ -116,10 +116,13 @@ pub unsafe extern "C" fn mindra_stream_next(
                 return null_mut();
             };
             let mut consumer = stream.stream.lock().unwrap_or_else(|e| e.into_inner());
-            match consumer.next_event() {
+            let next = consumer.next_with(|sse, view| {
+                MindraEvent::from_view(&sse.event, &sse.data, sse.id.as_deref(), view)
+            });
+            match next {
                 Ok(Some(event)) => {
                     report(error_out, None);
-                    MindraEvent::boxed(event)
+                    event
                 }
                 Ok(None) => {
                     report(error_out, None);
