@@ -10,7 +10,9 @@
  * - Every pointer returned is owned by the caller and released only with its matching
  *   mindra_*_free; every *_free accepts NULL. Strings inside a returned struct belong to it.
  * - Errors travel in the returned struct or an optional MindraError **error_out (NULL means
- *   the caller does not want details); there is no thread-local "last error".
+ *   the caller does not want details; otherwise *error_out is set on every call: NULL on
+ *   success, an owned error to release with mindra_error_free on failure); there is no
+ *   thread-local "last error".
  * - No function panics across the boundary, aborts the process or writes to stdout; a caught
  *   panic is MINDRA_ERR_INTERNAL.
  * - A MindraClient is safe to use from many threads at once; NULL means the default client,
@@ -344,8 +346,9 @@ enum MindraErrorKind mindra_reject(const struct MindraClient *client,
 
  Returns NULL on error and, when `error_out` is not NULL, stores an owned `MindraError` in
  `*error_out` (NULL on success): `MINDRA_ERR_CONFIG` for a missing or empty key, a key or URL
- with control characters or invalid UTF-8, an unusable or empty base URL, or plain `http://`
- to a non-loopback host without `MINDRA_ALLOW_INSECURE_HTTP=1`.
+ with control characters or invalid UTF-8, a key longer than 4096 bytes, a base URL longer
+ than 2048 bytes, an unusable or empty base URL, or plain `http://` to a non-loopback host
+ without `MINDRA_ALLOW_INSECURE_HTTP=1`.
 
  TLS trusts Mozilla's root store, built in; `MINDRA_CA_FILE` names a PEM file whose
  certificates are trusted instead (a private deployment's CA); an unreadable file or one
@@ -465,9 +468,12 @@ struct MindraRunResult *mindra_run_workflow(const char *slug,
  - `slug`: required; sent as one path segment (every byte outside `A-Z a-z 0-9 - . _ ~` is
    percent-encoded); empty, `.` and `..` are `MINDRA_ERR_INVALID_ARGUMENT`.
  - `task`: required, non-empty; sent as a JSON string (newlines are fine).
- - `metadata_json`: NULL or "" sends `{}`; otherwise it must be one JSON object
-   (`MINDRA_ERR_INVALID_METADATA` if not, and nothing is sent), and it reaches the server
-   exactly as written: key order, whitespace, unicode and number spelling.
+ - `metadata_json`: NULL or "" sends `{}`; otherwise it must be one JSON object nested at
+   most 128 levels deep (`MINDRA_ERR_INVALID_METADATA` if not, and nothing is sent), and it
+   reaches the server exactly as written: key order, whitespace, unicode and number spelling.
+
+ An answer whose head exceeds 32 KiB or whose body exceeds 10 MiB is `MINDRA_ERR_PROTOCOL`
+ (the same bounds apply to approvals). A redirect is never followed: `MINDRA_ERR_PROTOCOL`.
 
  Returns an owned result, never NULL: every failure is described inside it (`error`,
  `http_status`, `error_message`, `error_code`, `request_id`). Release it with

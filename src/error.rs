@@ -1,6 +1,7 @@
 //! The error type of the Rust API and its kinds, which map one-to-one onto the C API's
 //! `MindraErrorKind` values.
 
+use std::ffi::CStr;
 use std::fmt;
 
 /// What went wrong, in the categories a caller acts on.
@@ -77,20 +78,25 @@ impl ErrorKind {
 
     /// The static lowercase name the C API reports (`mindra_error_kind_name`).
     pub fn name(self) -> &'static str {
+        self.c_name().to_str().expect("the names are ASCII")
+    }
+
+    /// [`ErrorKind::name`] as a NUL-terminated static string, for the C API.
+    pub fn c_name(self) -> &'static CStr {
         match self {
-            ErrorKind::InvalidArgument => "invalid_argument",
-            ErrorKind::InvalidMetadata => "invalid_metadata",
-            ErrorKind::Config => "config",
-            ErrorKind::Transport => "transport",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Unauthorized => "unauthorized",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::RateLimited => "rate_limited",
-            ErrorKind::BadRequest => "bad_request",
-            ErrorKind::Server => "server",
-            ErrorKind::Protocol => "protocol",
-            ErrorKind::Cancelled => "cancelled",
-            ErrorKind::Internal => "internal",
+            ErrorKind::InvalidArgument => c"invalid_argument",
+            ErrorKind::InvalidMetadata => c"invalid_metadata",
+            ErrorKind::Config => c"config",
+            ErrorKind::Transport => c"transport",
+            ErrorKind::Timeout => c"timeout",
+            ErrorKind::Unauthorized => c"unauthorized",
+            ErrorKind::NotFound => c"not_found",
+            ErrorKind::RateLimited => c"rate_limited",
+            ErrorKind::BadRequest => c"bad_request",
+            ErrorKind::Server => c"server",
+            ErrorKind::Protocol => c"protocol",
+            ErrorKind::Cancelled => c"cancelled",
+            ErrorKind::Internal => c"internal",
         }
     }
 

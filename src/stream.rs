@@ -409,16 +409,7 @@ impl Iterator for EventStream {
 
 impl Drop for EventStream {
     fn drop(&mut self) {
-        self.reader = None;
-        if let Some(agent) = self
-            .control
-            .agent
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
-            agent.shutdown();
-        }
+        self.close();
     }
 }
 

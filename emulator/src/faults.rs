@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio::time::sleep;
 
 use crate::conn::Io;
-use crate::util::{json_string, meta_u64, now_rfc3339, Obj};
+use crate::util::{json_string, meta_u64, Obj};
 
 /// The fault slugs, with the `workflow_name` a run of theirs reports.
 pub(crate) const FAULTS: &[(&str, &str)] = &[
@@ -234,20 +234,7 @@ fn sse_head(extra: &[(&str, String)]) -> Vec<u8> {
 
 /// The documented run response of a fault run (its execution does not exist).
 fn run_body(slug: &str, name: &str) -> Vec<u8> {
-    let id = "ex_fa0170000000000";
-    Obj::new()
-        .str("execution_id", id)
-        .str("status", "running")
-        .str("workflow_slug", slug)
-        .str("workflow_name", name)
-        .str(
-            "stream_url",
-            &format!("/api/v1/workflows/execute/{id}/stream"),
-        )
-        .str("created_at", &now_rfc3339())
-        .raw("conversation_id", "null")
-        .finish()
-        .into_bytes()
+    crate::scenarios::run_response("ex_fa0170000000000", slug, name, "null").into_bytes()
 }
 
 fn event(name: &str, data: &str) -> String {

@@ -249,6 +249,23 @@ fn with_retry_after(mut resp: Response, meta: &Map<String, Value>) -> Response {
 }
 
 /// `{"task": string, "metadata": object (optional)}`; anything else is INVALID_REQUEST.
+/// The documented run response; `conversation` is JSON text (a quoted id or `null`). Shared
+/// with the fault scenarios so every scenario answers with the same shape.
+pub(crate) fn run_response(id: &str, slug: &str, name: &str, conversation: &str) -> String {
+    Obj::new()
+        .str("execution_id", id)
+        .str("status", "running")
+        .str("workflow_slug", slug)
+        .str("workflow_name", name)
+        .str(
+            "stream_url",
+            &format!("/api/v1/workflows/execute/{id}/stream"),
+        )
+        .str("created_at", &now_rfc3339())
+        .raw("conversation_id", conversation)
+        .finish()
+}
+
 fn parse_run_body(body: &[u8]) -> Result<(String, Map<String, Value>), &'static str> {
     let Ok(Value::Object(mut obj)) = serde_json::from_slice::<Value>(body) else {
         return Err("Request body must be a JSON object");
@@ -307,21 +324,7 @@ fn start(
     } else {
         json_string(&format!("conv_{}", random_hex16()))
     };
-    json(
-        StatusCode::OK,
-        Obj::new()
-            .str("execution_id", &id)
-            .str("status", "running")
-            .str("workflow_slug", slug)
-            .str("workflow_name", name)
-            .str(
-                "stream_url",
-                &format!("/api/v1/workflows/execute/{id}/stream"),
-            )
-            .str("created_at", &now_rfc3339())
-            .raw("conversation_id", &conversation)
-            .finish(),
-    )
+    json(StatusCode::OK, run_response(&id, slug, name, &conversation))
 }
 
 /// `POST .../v1/workflows/execute/{id}/approve|reject/{approval_id}`.

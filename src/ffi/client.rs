@@ -41,8 +41,9 @@ pub(crate) unsafe fn client_or_default(client: *const MindraClient) -> Result<Cl
 ///
 /// Returns NULL on error and, when `error_out` is not NULL, stores an owned `MindraError` in
 /// `*error_out` (NULL on success): `MINDRA_ERR_CONFIG` for a missing or empty key, a key or URL
-/// with control characters or invalid UTF-8, an unusable or empty base URL, or plain `http://`
-/// to a non-loopback host without `MINDRA_ALLOW_INSECURE_HTTP=1`.
+/// with control characters or invalid UTF-8, a key longer than 4096 bytes, a base URL longer
+/// than 2048 bytes, an unusable or empty base URL, or plain `http://` to a non-loopback host
+/// without `MINDRA_ALLOW_INSECURE_HTTP=1`.
 ///
 /// TLS trusts Mozilla's root store, built in; `MINDRA_CA_FILE` names a PEM file whose
 /// certificates are trusted instead (a private deployment's CA); an unreadable file or one

@@ -136,22 +136,10 @@ pub extern "C" fn mindra_error_kind_name(kind: i32) -> *const c_char {
             if kind == 0 {
                 return c"ok".as_ptr();
             }
-            let name = match ErrorKind::ALL.iter().find(|k| k.code() == kind) {
-                Some(ErrorKind::InvalidArgument) => c"invalid_argument",
-                Some(ErrorKind::InvalidMetadata) => c"invalid_metadata",
-                Some(ErrorKind::Config) => c"config",
-                Some(ErrorKind::Transport) => c"transport",
-                Some(ErrorKind::Timeout) => c"timeout",
-                Some(ErrorKind::Unauthorized) => c"unauthorized",
-                Some(ErrorKind::NotFound) => c"not_found",
-                Some(ErrorKind::RateLimited) => c"rate_limited",
-                Some(ErrorKind::BadRequest) => c"bad_request",
-                Some(ErrorKind::Server) => c"server",
-                Some(ErrorKind::Protocol) => c"protocol",
-                Some(ErrorKind::Cancelled) => c"cancelled",
-                Some(ErrorKind::Internal) => c"internal",
-                None => c"unknown",
-            };
+            let name = ErrorKind::ALL
+                .iter()
+                .find(|k| k.code() == kind)
+                .map_or(c"unknown", |k| k.c_name());
             name.as_ptr()
         },
     )

@@ -123,9 +123,12 @@ pub unsafe extern "C" fn mindra_run_workflow(
 /// - `slug`: required; sent as one path segment (every byte outside `A-Z a-z 0-9 - . _ ~` is
 ///   percent-encoded); empty, `.` and `..` are `MINDRA_ERR_INVALID_ARGUMENT`.
 /// - `task`: required, non-empty; sent as a JSON string (newlines are fine).
-/// - `metadata_json`: NULL or "" sends `{}`; otherwise it must be one JSON object
-///   (`MINDRA_ERR_INVALID_METADATA` if not, and nothing is sent), and it reaches the server
-///   exactly as written: key order, whitespace, unicode and number spelling.
+/// - `metadata_json`: NULL or "" sends `{}`; otherwise it must be one JSON object nested at
+///   most 128 levels deep (`MINDRA_ERR_INVALID_METADATA` if not, and nothing is sent), and it
+///   reaches the server exactly as written: key order, whitespace, unicode and number spelling.
+///
+/// An answer whose head exceeds 32 KiB or whose body exceeds 10 MiB is `MINDRA_ERR_PROTOCOL`
+/// (the same bounds apply to approvals). A redirect is never followed: `MINDRA_ERR_PROTOCOL`.
 ///
 /// Returns an owned result, never NULL: every failure is described inside it (`error`,
 /// `http_status`, `error_message`, `error_code`, `request_id`). Release it with
