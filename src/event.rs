@@ -1,7 +1,7 @@
 //! Typed workflow events, decoded from the SSE events of a stream.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::sse::SseEvent;
+use crate::sse::{SseEvent, SseEventRef};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -306,6 +306,18 @@ impl EventKind {
                 final_answer: final_answer.as_ref().map(b),
             },
             EventKind::Other => EventView::Other,
+        }
+    }
+}
+
+impl Event {
+    /// An owned event from a borrowed SSE event and the view [`EventView::decode`] gave for it.
+    pub fn from_view(sse: SseEventRef<'_>, view: EventView<'_>) -> Event {
+        Event {
+            name: sse.event.to_owned(),
+            data: sse.data.to_owned(),
+            id: sse.id.map(str::to_owned),
+            kind: view.into_kind(),
         }
     }
 }

@@ -13,8 +13,10 @@
 //!
 //! Depends on `std` only.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
+use std::ops::Range;
 
 /// Default bound on one line and on one event's accumulated data/fields: 16 MiB.
 pub const DEFAULT_MAX_LINE: usize = 16 * 1024 * 1024;
@@ -26,7 +28,8 @@ const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 /// memory for the rest of a long-lived stream.
 const KEEP_CAPACITY: usize = 64 * 1024;
 
-/// One dispatched event.
+/// One dispatched event, owned. [`SseParser::next_event`] lends events as [`SseEventRef`];
+/// [`SseEventRef::into_owned`] makes one of these.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SseEvent {
     /// Event type; "message" when none (or an empty one) was given.
@@ -35,6 +38,30 @@ pub struct SseEvent {
     pub data: String,
     /// The stream's last event id at dispatch time; `None` when it is empty.
     pub id: Option<String>,
+}
+
+/// One dispatched event, borrowed from the parser's buffer: valid until the parser is next
+/// changed (the borrow checker enforces it). Handing events out this way is what keeps the
+/// parser free of allocations per event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SseEventRef<'a> {
+    /// Event type; "message" when none (or an empty one) was given.
+    pub event: &'a str,
+    /// The `data` lines joined with "\n" (the final trailing LF removed, per WHATWG).
+    pub data: &'a str,
+    /// The stream's last event id at dispatch time; `None` when it is empty.
+    pub id: Option<&'a str>,
+}
+
+impl SseEventRef<'_> {
+    /// An owned copy of the event.
+    pub fn into_owned(self) -> SseEvent {
+        SseEvent {
+            event: self.event.to_owned(),
+            data: self.data.to_owned(),
+            id: self.id.map(str::to_owned),
+        }
+    }
 }
 
 /// Parse failure. The parser is unusable afterwards: every later `feed` returns the same error.
@@ -60,7 +87,21 @@ impl fmt::Display for SseError {
 
 impl std::error::Error for SseError {}
 
+/// A dispatched event waiting in the queue: byte ranges of [`SseParser::text`].
+#[derive(Debug, Clone)]
+struct Queued {
+    /// The event type; `None` for "message".
+    event: Option<Range<usize>>,
+    data: Range<usize>,
+    /// The last event id at dispatch; `None` when it was empty.
+    id: Option<Range<usize>>,
+}
+
 /// Incremental event-stream parser. See the module documentation.
+///
+/// Dispatched events are not separate allocations: their data, type and id are appended to
+/// one text buffer and queued as ranges of it, and the buffer is reused once the queue has
+/// been drained, so a long stream parses without allocating per event.
 #[derive(Debug)]
 pub struct SseParser {
     max_line: usize,
@@ -72,8 +113,13 @@ pub struct SseParser {
     bom_matched: usize,
     bom_done: bool,
     started: bool,
-    /// WHATWG data buffer (each `data` value followed by LF).
-    data: String,
+    /// The queued events' texts, then (from `pending_start`) the WHATWG data buffer of the
+    /// event being parsed: each `data` value followed by LF.
+    text: String,
+    /// Where the pending event's data starts in `text`.
+    pending_start: usize,
+    /// Where `last_id` was last copied into `text` for a queued event, while it still holds.
+    queued_last_id: Option<Range<usize>>,
     /// WHATWG event type buffer.
     event_type: String,
     /// WHATWG last event ID buffer, as set by `id` fields of the current block.
@@ -84,7 +130,7 @@ pub struct SseParser {
     last_id: String,
     seen_id: bool,
     retry: Option<u64>,
-    ready: VecDeque<SseEvent>,
+    ready: VecDeque<Queued>,
     error: Option<SseError>,
 }
 
@@ -109,7 +155,9 @@ impl SseParser {
             bom_matched: 0,
             bom_done: false,
             started: false,
-            data: String::new(),
+            text: String::new(),
+            pending_start: 0,
+            queued_last_id: None,
             event_type: String::new(),
             id_buffer: String::new(),
             id_pending: false,
@@ -123,9 +171,10 @@ impl SseParser {
 
     /// Feeds bytes as they arrive from the network (any split, including empty slices).
     ///
-    /// Complete events are queued; take them with [`next_event`](Self::next_event). Returns
-    /// `Err` once a line or event exceeds the bound, and every later call returns the same
-    /// error. Events completed before the offending line stay queued.
+    /// Complete events are queued; take them with [`next_event`](Self::next_event) (draining
+    /// the queue before the next feed lets the parser reuse its buffer). Returns `Err` once a
+    /// line or event exceeds the bound, and every later call returns the same error. Events
+    /// completed before the offending line stay queued.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<(), SseError> {
         if let Some(err) = &self.error {
             return Err(err.clone());
@@ -134,6 +183,7 @@ impl SseParser {
             return Ok(());
         }
         self.started = true;
+        self.reclaim_text();
         let mut input = bytes;
 
         if !self.bom_done {
@@ -197,9 +247,23 @@ impl SseParser {
         Ok(())
     }
 
-    /// The next complete event, in order, or `None`.
-    pub fn next_event(&mut self) -> Option<SseEvent> {
-        self.ready.pop_front()
+    /// The next complete event, in order, or `None`. The event borrows the parser.
+    pub fn next_event(&mut self) -> Option<SseEventRef<'_>> {
+        let queued = self.ready.pop_front()?;
+        Some(self.lend(queued))
+    }
+
+    /// The event [`next_event`](Self::next_event) would return, without taking it.
+    pub fn peek_event(&self) -> Option<SseEventRef<'_>> {
+        self.ready.front().cloned().map(|queued| self.lend(queued))
+    }
+
+    fn lend(&self, queued: Queued) -> SseEventRef<'_> {
+        SseEventRef {
+            event: queued.event.map_or("message", |range| &self.text[range]),
+            data: &self.text[queued.data],
+            id: queued.id.map(|range| &self.text[range]),
+        }
     }
 
     /// The stream's last event id: the WHATWG "last event ID string", i.e. the last event ID
@@ -247,14 +311,28 @@ impl SseParser {
         self.bom_matched = 0;
         self.bom_done = false;
         self.started = false;
-        if self.data.capacity() > KEEP_CAPACITY {
-            self.data = String::new();
-        } else {
-            self.data.clear();
-        }
+        self.text.truncate(self.pending_start);
+        self.reclaim_text();
         self.event_type.clear();
         self.id_buffer.clear();
         self.id_pending = false;
+    }
+
+    /// Once every queued event has been taken, their texts are dead: moves the pending data
+    /// to the front of the buffer, and gives a big buffer back so that one big event does not
+    /// pin its memory for the rest of a long-lived stream.
+    fn reclaim_text(&mut self) {
+        if !self.ready.is_empty() {
+            return;
+        }
+        if self.pending_start > 0 {
+            self.text.drain(..self.pending_start);
+            self.pending_start = 0;
+            self.queued_last_id = None;
+        }
+        if self.text.capacity() > KEEP_CAPACITY && self.text.len() <= KEEP_CAPACITY / 2 {
+            self.text.shrink_to(KEEP_CAPACITY / 2);
+        }
     }
 
     /// Matches (part of) the leading BOM; returns the rest of `input` to parse.
@@ -280,14 +358,21 @@ impl SseParser {
         Ok(&input[i..])
     }
 
-    /// Records the error, gives the buffered memory back and returns the error.
+    /// Records the error, gives the buffered memory back (but for the queued events, which
+    /// stay readable) and returns the error.
     fn fail(&mut self) -> SseError {
         let err = SseError::LineTooLong {
             limit: self.max_line,
         };
         self.error = Some(err.clone());
         self.line = Vec::new();
-        self.data = String::new();
+        if self.ready.is_empty() {
+            self.text = String::new();
+            self.pending_start = 0;
+            self.queued_last_id = None;
+        } else {
+            self.text.truncate(self.pending_start);
+        }
         self.event_type = String::new();
         self.id_buffer = String::new();
         err
@@ -312,25 +397,21 @@ impl SseParser {
         };
         match name {
             b"data" => {
-                let before = self.data.len();
-                match std::str::from_utf8(value) {
-                    Ok(text) => {
-                        if before + text.len() + 1 > self.max_line {
-                            return Err(self.fail());
-                        }
-                        reserve_bounded_str(&mut self.data, text.len() + 1, self.max_line);
-                        self.data.push_str(text);
-                    }
-                    Err(_) => {
-                        let text = String::from_utf8_lossy(value);
-                        if before + text.len() + 1 > self.max_line {
-                            return Err(self.fail());
-                        }
-                        reserve_bounded_str(&mut self.data, text.len() + 1, self.max_line);
-                        self.data.push_str(&text);
-                    }
+                let text = match std::str::from_utf8(value) {
+                    Ok(text) => Cow::Borrowed(text),
+                    Err(_) => String::from_utf8_lossy(value),
+                };
+                let pending = self.text.len() - self.pending_start;
+                if pending + text.len() + 1 > self.max_line {
+                    return Err(self.fail());
                 }
-                self.data.push('\n');
+                reserve_bounded_str(
+                    &mut self.text,
+                    text.len() + 1,
+                    self.pending_start + self.max_line,
+                );
+                self.text.push_str(&text);
+                self.text.push('\n');
             }
             b"event" => set_lossy(&mut self.event_type, value),
             // An id containing NUL is ignored altogether.
@@ -350,31 +431,44 @@ impl SseParser {
         Ok(())
     }
 
-    /// The blank-line step ("dispatch the event").
+    /// The blank-line step ("dispatch the event"): queues the pending data, with the event
+    /// type and the last event id, as ranges of `text`.
     fn dispatch(&mut self) {
         if self.id_pending {
             self.id_pending = false;
-            self.last_id.clear();
-            self.last_id.push_str(&self.id_buffer);
+            if self.last_id != self.id_buffer {
+                self.last_id.clear();
+                self.last_id.push_str(&self.id_buffer);
+                self.queued_last_id = None;
+            }
             self.seen_id = true;
         }
-        if self.data.is_empty() {
+        if self.text.len() == self.pending_start {
             self.event_type.clear();
             return;
         }
-        let mut data = std::mem::take(&mut self.data);
-        data.pop(); // the data buffer always ends with the LF of its last line
-        let event = if self.event_type.is_empty() {
-            String::from("message")
-        } else {
-            std::mem::take(&mut self.event_type)
-        };
+        self.text.pop(); // the data buffer always ends with the LF of its last line
+        let data = self.pending_start..self.text.len();
+        let event = (!self.event_type.is_empty()).then(|| {
+            let start = self.text.len();
+            self.text.push_str(&self.event_type);
+            self.event_type.clear();
+            start..self.text.len()
+        });
+        // Consecutive events share one copy of an unchanged id, so a long id followed by many
+        // tiny events costs its length once, not once per event.
         let id = if self.last_id.is_empty() {
             None
         } else {
-            Some(self.last_id.clone())
+            let range = self.queued_last_id.get_or_insert_with(|| {
+                let start = self.text.len();
+                self.text.push_str(&self.last_id);
+                start..self.text.len()
+            });
+            Some(range.clone())
         };
-        self.ready.push_back(SseEvent { event, data, id });
+        self.pending_start = self.text.len();
+        self.ready.push_back(Queued { event, data, id });
     }
 }
 
@@ -474,7 +568,7 @@ mod tests {
                     error = Some(e);
                 }
             }
-            while let Some(ev) = p.next_event() {
+            while let Some(ev) = next(&mut p) {
                 events.push(ev);
             }
             if error.is_some() {
@@ -520,6 +614,11 @@ mod tests {
             }
         }
         whole
+    }
+
+    /// The next event, owned, so tests can compare it with [`ev`] and [`msg`].
+    fn next(p: &mut SseParser) -> Option<SseEvent> {
+        p.next_event().map(SseEventRef::into_owned)
     }
 
     fn ev(event: &str, data: &str, id: Option<&str>) -> SseEvent {
@@ -742,7 +841,7 @@ mod tests {
         assert_eq!(p.last_event_id(), "1");
         p.feed(b"\n").unwrap();
         assert_eq!(p.last_event_id(), "2");
-        assert_eq!(p.next_event(), Some(ev("message", "a", Some("2"))));
+        assert_eq!(next(&mut p), Some(ev("message", "a", Some("2"))));
         let mut p = SseParser::new();
         p.feed(b"id: 5\n").unwrap();
         assert!(!p.has_seen_id());
@@ -908,7 +1007,7 @@ mod tests {
         // The memory is given back, and the error is sticky.
         assert_eq!(p.line.capacity(), 0);
         assert!(p.feed(b"\n\n").is_err());
-        assert_eq!(p.next_event(), None);
+        assert_eq!(next(&mut p), None);
     }
 
     #[test]
@@ -946,7 +1045,7 @@ mod tests {
             })
         );
         assert_eq!(p.line.capacity(), 0);
-        assert_eq!(p.data.capacity(), 0);
+        assert_eq!(p.text.capacity(), 0);
     }
 
     #[test]
@@ -958,9 +1057,9 @@ mod tests {
             for chunk in input.as_bytes().chunks(piece) {
                 p.feed(chunk).unwrap();
             }
-            let ev = p.next_event().expect("event");
+            let ev = next(&mut p).expect("event");
             assert_eq!(ev.data.len(), 2 * value.len() + 1);
-            assert_eq!(p.next_event(), None);
+            assert_eq!(next(&mut p), None);
             assert!(p.line.capacity() <= KEEP_CAPACITY);
         }
         // A 1 MiB comment / unknown-field line is fine too.
@@ -969,7 +1068,7 @@ mod tests {
         for chunk in input.as_bytes().chunks(4096) {
             p.feed(chunk).unwrap();
         }
-        assert_eq!(p.next_event(), None);
+        assert_eq!(next(&mut p), None);
     }
 
     #[test]
@@ -1033,7 +1132,7 @@ mod tests {
         assert!(!p.started());
         p.feed(b":").unwrap();
         assert!(p.started());
-        assert_eq!(p.next_event(), None);
+        assert_eq!(next(&mut p), None);
         assert_eq!(p.retry_ms(), None);
         assert_eq!(p.last_event_id(), "");
         assert!(!p.has_seen_id());
@@ -1047,14 +1146,14 @@ mod tests {
     fn events_are_handed_over_at_their_blank_line() {
         let mut p = SseParser::new();
         p.feed(b"data: a\n").unwrap();
-        assert_eq!(p.next_event(), None);
+        assert_eq!(next(&mut p), None);
         p.feed(b"\r").unwrap(); // a lone CR at the end of a feed already ends the line
-        assert_eq!(p.next_event(), Some(msg("a")));
+        assert_eq!(next(&mut p), Some(msg("a")));
         p.feed(b"\ndata: b\r\n").unwrap(); // the LF of that CRLF, then a new line
-        assert_eq!(p.next_event(), None);
+        assert_eq!(next(&mut p), None);
         p.feed(b"\r\n").unwrap();
-        assert_eq!(p.next_event(), Some(msg("b")));
-        assert_eq!(p.next_event(), None);
+        assert_eq!(next(&mut p), Some(msg("b")));
+        assert_eq!(next(&mut p), None);
     }
 
     #[test]
@@ -1069,12 +1168,12 @@ mod tests {
         assert_eq!(p.last_event_id(), "4");
         assert!(p.has_seen_id());
         assert_eq!(p.retry_ms(), Some(250));
-        assert_eq!(p.next_event(), Some(ev("message", "done", Some("4"))));
-        assert_eq!(p.next_event(), None);
+        assert_eq!(next(&mut p), Some(ev("message", "done", Some("4"))));
+        assert_eq!(next(&mut p), None);
         // The new stream: BOM stripped again, no leftover line, data or type; the id carries on.
         p.feed(b"\xEF\xBB\xBFdata: new\n\n").unwrap();
-        assert_eq!(p.next_event(), Some(ev("message", "new", Some("4"))));
-        assert_eq!(p.next_event(), None);
+        assert_eq!(next(&mut p), Some(ev("message", "new", Some("4"))));
+        assert_eq!(next(&mut p), None);
         assert_eq!(p.last_event_id(), "4");
 
         // A CR at the end of the old connection does not swallow an LF of the new one.
@@ -1082,23 +1181,94 @@ mod tests {
         p.feed(b"data: a\r").unwrap();
         p.reset_connection();
         p.feed(b"\ndata: b\n\n").unwrap();
-        assert_eq!(p.next_event(), Some(msg("b")));
-        assert_eq!(p.next_event(), None);
+        assert_eq!(next(&mut p), Some(msg("b")));
+        assert_eq!(next(&mut p), None);
 
         // A partial BOM of the old connection does not combine with the new one.
         let mut p = SseParser::new();
         p.feed(b"\xEF\xBB").unwrap();
         p.reset_connection();
         p.feed(b"\xBFdata: c\n\n").unwrap();
-        assert_eq!(p.next_event(), None); // "\xBFdata" is an unknown field
+        assert_eq!(next(&mut p), None); // "\xBFdata" is an unknown field
         p.feed(b"data: d\n\n").unwrap();
-        assert_eq!(p.next_event(), Some(msg("d")));
+        assert_eq!(next(&mut p), Some(msg("d")));
 
         // A bound error survives a reset.
         let mut p = SseParser::with_max_line(4);
         assert!(p.feed(b"data: long").is_err());
         p.reset_connection();
         assert!(p.feed(b"\n").is_err());
+    }
+
+    #[test]
+    fn a_long_id_is_stored_once_for_many_events() {
+        // One 64 KiB id, then 20,000 tiny events in one feed: each event carries the id, but the
+        // queued texts hold one copy of it, not one per event (20,000 copies would be 1.3 GB).
+        let id = "i".repeat(64 * 1024);
+        let mut input = format!("id: {id}\n").into_bytes();
+        input.extend(b"data:\n\n".repeat(20_000));
+        let mut p = SseParser::new();
+        p.feed(&input).unwrap();
+        assert!(p.text.capacity() <= 4 * id.len(), "{}", p.text.capacity());
+        let mut count = 0;
+        while let Some(event) = p.next_event() {
+            assert_eq!(event.id, Some(id.as_str()));
+            assert_eq!(event.data, "");
+            count += 1;
+        }
+        assert_eq!(count, 20_000);
+        // A changed id is stored again, and events before the change keep the old one.
+        p.feed(b"data: a\n\nid: 2\ndata: b\n\n").unwrap();
+        assert_eq!(next(&mut p), Some(ev("message", "a", Some(&id))));
+        assert_eq!(next(&mut p), Some(ev("message", "b", Some("2"))));
+    }
+
+    #[test]
+    fn the_buffer_is_reused_once_drained() {
+        let mut p = SseParser::new();
+        let block = b"event: chunk\ndata: {\"content\":\"abc\"}\nid: 7\n\n".repeat(100);
+        p.feed(&block).unwrap();
+        while p.next_event().is_some() {}
+        let capacity = p.text.capacity();
+        let start = p.text.as_ptr();
+        for _ in 0..1000 {
+            p.feed(&block).unwrap();
+            let mut count = 0;
+            while let Some(event) = p.next_event() {
+                assert_eq!(event.event, "chunk");
+                assert_eq!(event.data, "{\"content\":\"abc\"}");
+                assert_eq!(event.id, Some("7"));
+                count += 1;
+            }
+            assert_eq!(count, 100);
+        }
+        // Same allocation throughout: no growth, no reallocation per feed or per event.
+        assert_eq!(p.text.capacity(), capacity);
+        assert_eq!(p.text.as_ptr(), start);
+        // A pending event survives the reuse: its data moves to the front.
+        p.feed(b"data: x\n\ndata: par").unwrap();
+        assert_eq!(next(&mut p), Some(ev("message", "x", Some("7"))));
+        p.feed(b"tial\ndata: end\n\n").unwrap();
+        assert_eq!(next(&mut p), Some(ev("message", "partial\nend", Some("7"))));
+        // A big event's buffer is given back once it has been taken.
+        let big = format!("data: {}\n\n", "b".repeat(1024 * 1024));
+        p.feed(big.as_bytes()).unwrap();
+        assert_eq!(p.next_event().map(|e| e.data.len()), Some(1024 * 1024));
+        p.feed(b":").unwrap();
+        assert!(p.text.capacity() <= KEEP_CAPACITY, "{}", p.text.capacity());
+    }
+
+    #[test]
+    fn peek_does_not_take() {
+        let mut p = SseParser::new();
+        assert_eq!(p.peek_event(), None);
+        p.feed(b"event: e\ndata: 1\n\ndata: 2\n\n").unwrap();
+        let peeked = p.peek_event().map(SseEventRef::into_owned);
+        assert_eq!(peeked, Some(ev("e", "1", None)));
+        assert_eq!(next(&mut p), peeked);
+        assert_eq!(p.peek_event().map(|e| e.data), Some("2"));
+        assert_eq!(next(&mut p), Some(msg("2")));
+        assert_eq!(p.peek_event(), None);
     }
 
     #[test]
@@ -1173,7 +1343,7 @@ mod tests {
         // Each line adds 31 bytes + LF: 31 lines = 992 bytes fit, the 32nd does not.
         for _ in 0..31 {
             p.feed(b"data: 0123456789012345678901234567890\n").unwrap();
-            assert!(p.data.capacity() <= limit, "capacity {}", p.data.capacity());
+            assert!(p.text.capacity() <= limit, "capacity {}", p.text.capacity());
         }
         assert!(p.feed(b"data: 0123456789012345678901234567890\n").is_err());
     }

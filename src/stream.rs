@@ -5,7 +5,7 @@ use crate::client::{
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, EventView};
-use crate::sse::{SseError, SseEvent, SseParser};
+use crate::sse::{SseError, SseEventRef, SseParser};
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -140,45 +140,45 @@ impl EventStream {
     /// [`ErrorKind::Protocol`] for one event whose data is not the documented object: that
     /// event is skipped and the next call goes on with the next event.
     pub fn next_event(&mut self) -> Result<Option<Event>> {
-        match self.next_sse()? {
-            Some(sse) => Event::try_from(sse)
-                .map(Some)
-                .map_err(|e| self.client.redact(e)),
-            None => Ok(None),
-        }
+        self.next_with(|sse, view| Event::from_view(sse, view))
     }
 
-    /// As [`EventStream::next_event`], but hands `consume` the raw SSE event and a view of its
-    /// fields borrowed from its data, so a caller that copies the fields elsewhere (the C API)
-    /// does not build owned strings first. Returns what `consume` returns.
+    /// As [`EventStream::next_event`], but hands `consume` the SSE event and a view of its
+    /// fields, both borrowed from the stream's buffer, so a caller that copies the fields
+    /// elsewhere (the C API) builds no owned strings first. Returns what `consume` returns.
     pub fn next_with<R>(
         &mut self,
-        consume: impl FnOnce(&SseEvent, EventView<'_>) -> R,
+        consume: impl FnOnce(SseEventRef<'_>, EventView<'_>) -> R,
     ) -> Result<Option<R>> {
-        let Some(sse) = self.next_sse()? else {
+        if !self.wait_for_event()? {
             return Ok(None);
-        };
-        let view = EventView::decode(&sse.event, &sse.data).map_err(|e| self.client.redact(e))?;
-        Ok(Some(consume(&sse, view)))
+        }
+        let sse = self
+            .parser
+            .next_event()
+            .expect("wait_for_event leaves an event queued");
+        let view = EventView::decode(sse.event, sse.data).map_err(|e| self.client.redact(e))?;
+        Ok(Some(consume(sse, view)))
     }
 
-    /// The next SSE event as the parser dispatched it; closes the connection after `done`.
-    fn next_sse(&mut self) -> Result<Option<SseEvent>> {
+    /// Reads until the parser holds an event (`Ok(true)`), or returns `Ok(false)` once `done`
+    /// has been handed over. Closes the connection as soon as `done` is queued.
+    fn wait_for_event(&mut self) -> Result<bool> {
         loop {
             if self.finished {
-                return Ok(None);
+                return Ok(false);
             }
             if let Some(failure) = &self.failure {
                 return Err(failure.clone());
             }
-            if let Some(sse) = self.parser.next_event() {
+            if let Some(sse) = self.parser.peek_event() {
                 self.reconnect_attempts = 0;
                 if sse.event == "done" {
                     // The last event: close now rather than wait for the server to.
                     self.close();
                     self.finished = true;
                 }
-                return Ok(Some(sse));
+                return Ok(true);
             }
             if self.control.cancelled.load(Ordering::SeqCst) {
                 return Err(self.fail(cancelled()));

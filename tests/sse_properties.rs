@@ -25,7 +25,7 @@ fn parse_feeds<'a>(max_line: Option<usize>, feeds: impl IntoIterator<Item = &'a 
     for feed in feeds {
         let r = p.feed(feed);
         while let Some(ev) = p.next_event() {
-            events.push(ev);
+            events.push(ev.into_owned());
         }
         if let Err(e) = r {
             // Once failed, always failed, and nothing more is dispatched.
@@ -322,13 +322,13 @@ proptest! {
         prop_assert!(!p.started());
         let mut events = Vec::new();
         while let Some(ev) = p.next_event() {
-            events.push(ev);
+            events.push(ev.into_owned());
         }
         prop_assert_eq!(&events, &before.events);
         for piece in split_at(&second, &cuts) {
             p.feed(piece).unwrap();
             while let Some(ev) = p.next_event() {
-                events.push(ev);
+                events.push(ev.into_owned());
             }
         }
         let mut expected = reference_after(&second, usize::MAX, Carried {

@@ -42,7 +42,7 @@ fn parse(max_line: usize, pieces: &[Option<&[u8]>]) -> Outcome {
             Some(bytes) => {
                 let result = p.feed(bytes);
                 while let Some(event) = p.next_event() {
-                    events.push(event);
+                    events.push(event.into_owned());
                 }
                 if let Err(e) = result {
                     // Sticky: the same error, and nothing more is dispatched.

@@ -2,7 +2,6 @@
 
 use super::guard;
 use crate::event::{Event, EventView};
-use std::borrow::Cow;
 use std::ffi::c_char;
 use std::ptr::null_mut;
 
@@ -156,18 +155,24 @@ impl MindraEvent {
             EventView::Other => (MindraEventType::MINDRA_EVENT_OTHER, [None; 8]),
         };
         // event, data, id, then the eight typed fields in struct order.
-        let texts: [Option<Cow<str>>; 11] = {
-            let head = [Some(name), Some(data), id];
-            let mut all: [Option<Cow<str>>; 11] = Default::default();
-            for (slot, text) in all.iter_mut().zip(head.into_iter().chain(fields)) {
-                *slot = text.map(without_nul);
-            }
-            all
-        };
-        let strings_len: usize = texts.iter().flatten().map(|text| text.len() + 1).sum();
+        let [c0, c1, c2, c3, c4, c5, c6, c7] = fields;
+        let texts: [Option<&str>; 11] = [Some(name), Some(data), id, c0, c1, c2, c3, c4, c5, c6, c7];
+        // The typed fields are mostly slices of `data`: a slice of a NUL-free text needs no scan.
+        let data_nuls = count_nuls(data);
+        let data_range = data.as_bytes().as_ptr_range();
+        let nuls = texts.map(|text| match text {
+            None => 0,
+            Some(text) if data_nuls == 0 && is_within(text, &data_range) => 0,
+            Some(text) => count_nuls(text),
+        });
+        let strings_len: usize = texts
+            .iter()
+            .zip(nuls)
+            .filter_map(|(text, nuls)| text.map(|text| c_len(text, nuls)))
+            .sum();
         let header = std::mem::size_of::<MindraEvent>();
         // SAFETY: malloc'd memory is aligned for any type; the block is sized for the struct and
-        // every string with its NUL, and each write below stays inside it.
+        // every string with its NUL (c_len), and copy_c_string writes exactly c_len bytes.
         unsafe {
             let block = libc::malloc(header + strings_len).cast::<u8>();
             if block.is_null() {
@@ -178,12 +183,10 @@ impl MindraEvent {
             }
             let mut cursor = block.add(header);
             let mut pointers = [null_mut::<c_char>(); 11];
-            for (pointer, text) in pointers.iter_mut().zip(&texts) {
+            for ((pointer, text), nuls) in pointers.iter_mut().zip(texts).zip(nuls) {
                 if let Some(text) = text {
-                    std::ptr::copy_nonoverlapping(text.as_ptr(), cursor, text.len());
-                    *cursor.add(text.len()) = 0;
                     *pointer = cursor.cast();
-                    cursor = cursor.add(text.len() + 1);
+                    cursor = copy_c_string(text, nuls, cursor);
                 }
             }
             let [event, data, id, content, tool_name, tool_input, result, approval_id, execution_id, status, final_answer] =
@@ -207,14 +210,54 @@ impl MindraEvent {
     }
 }
 
-/// C strings cannot carry NUL (JSON can, as `\u0000`): it becomes U+FFFD rather than silently
-/// cutting the text short.
-fn without_nul(text: &str) -> Cow<'_, str> {
+/// C strings cannot carry NUL (JSON can, as `\u0000`): it becomes U+FFFD (three bytes) rather
+/// than silently cutting the text short.
+const NUL_REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+
+fn count_nuls(text: &str) -> usize {
+    // Almost no text has a NUL: a memchr scan answers that fastest.
     if text.as_bytes().contains(&0) {
-        Cow::Owned(text.replace('\0', "\u{FFFD}"))
+        text.bytes().filter(|&b| b == 0).count()
     } else {
-        Cow::Borrowed(text)
+        0
     }
+}
+
+/// `text` lies inside the bytes of `range`.
+fn is_within(text: &str, range: &std::ops::Range<*const u8>) -> bool {
+    let text = text.as_bytes().as_ptr_range();
+    range.start <= text.start && text.end <= range.end
+}
+
+/// Bytes `text`, holding `nuls` NULs, takes as a C string: NULs replaced, plus the final NUL.
+fn c_len(text: &str, nuls: usize) -> usize {
+    text.len() + nuls * (NUL_REPLACEMENT.len() - 1) + 1
+}
+
+/// Writes `text`, holding `nuls` NULs, as a C string at `to` (see [`c_len`]) and returns the
+/// byte after its NUL.
+///
+/// # Safety
+/// `to` is valid for `c_len(text, nuls)` bytes of writes.
+unsafe fn copy_c_string(text: &str, nuls: usize, mut to: *mut u8) -> *mut u8 {
+    if nuls == 0 {
+        std::ptr::copy_nonoverlapping(text.as_ptr(), to, text.len());
+        *to.add(text.len()) = 0;
+        return to.add(text.len() + 1);
+    }
+    let mut pieces = text.as_bytes().split(|&b| b == 0);
+    if let Some(first) = pieces.next() {
+        std::ptr::copy_nonoverlapping(first.as_ptr(), to, first.len());
+        to = to.add(first.len());
+    }
+    for piece in pieces {
+        std::ptr::copy_nonoverlapping(NUL_REPLACEMENT.as_ptr(), to, NUL_REPLACEMENT.len());
+        to = to.add(NUL_REPLACEMENT.len());
+        std::ptr::copy_nonoverlapping(piece.as_ptr(), to, piece.len());
+        to = to.add(piece.len());
+    }
+    *to = 0;
+    to.add(1)
 }
 
 /// Releases an event and its strings. NULL is ignored; freeing twice is undefined behaviour

@@ -117,7 +117,7 @@ pub unsafe extern "C" fn mindra_stream_next(
             };
             let mut consumer = stream.stream.lock().unwrap_or_else(|e| e.into_inner());
             let next = consumer.next_with(|sse, view| {
-                MindraEvent::from_view(&sse.event, &sse.data, sse.id.as_deref(), view)
+                MindraEvent::from_view(sse.event, sse.data, sse.id, view)
             });
             match next {
                 Ok(Some(event)) => {
