@@ -5,7 +5,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::proxy;
 use crate::resolver::CachingResolver;
 use crate::retry::{self, Clock, Decision, Outcome, SystemClock};
+use crate::transport::CoalescingConnector;
 use std::fmt;
+use ureq::unversioned::transport::Connector as _;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -270,7 +272,8 @@ const STREAM_BUFFERS: BufferSizes = BufferSizes {
 fn new_agent(config: ureq::config::Config, resolver: &CachingResolver) -> ureq::Agent {
     ureq::Agent::with_parts(
         config,
-        ureq::unversioned::transport::DefaultConnector::new(),
+        // Last in the chain: a request leaves in one write (see transport.rs).
+        ureq::unversioned::transport::DefaultConnector::new().chain(CoalescingConnector),
         resolver.clone(),
     )
 }

@@ -31,6 +31,7 @@ pub mod retry;
 pub mod run;
 pub mod sse;
 pub mod stream;
+mod transport;
 pub mod wait;
 
 pub use approval::Decision;
