@@ -7,10 +7,10 @@ use crate::resolver::CachingResolver;
 use crate::retry::{self, Clock, Decision, Outcome, SystemClock};
 use crate::transport::CoalescingConnector;
 use std::fmt;
-use ureq::unversioned::transport::Connector as _;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use ureq::unversioned::transport::Connector as _;
 
 /// The timeout a new client starts with: per request for runs and approvals, and the longest
 /// silence between bytes on a stream.

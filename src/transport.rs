@@ -13,9 +13,7 @@
 //! TLS record, and a proxy's `CONNECT` exchange (earlier in the chain) is not held back.
 
 use std::fmt;
-use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, NextTimeout, Transport,
-};
+use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
 
 /// Writes held back are sent at once beyond this many bytes, so a large body is streamed
 /// rather than gathered whole.
@@ -147,7 +145,13 @@ mod tests {
             buffers: LazyBuffers::new(1024, output),
             log: log.clone(),
         };
-        (CoalescingTransport { inner, held: Vec::new() }, log)
+        (
+            CoalescingTransport {
+                inner,
+                held: Vec::new(),
+            },
+            log,
+        )
     }
 
     fn timeout() -> NextTimeout {
@@ -170,7 +174,10 @@ mod tests {
         let (mut t, log) = wrapped(4096);
         transmit(&mut t, "POST /run HTTP/1.1\r\n\r\n");
         transmit(&mut t, "{\"task\":\"t\"}");
-        assert!(log.lock().unwrap().is_empty(), "nothing written before the read");
+        assert!(
+            log.lock().unwrap().is_empty(),
+            "nothing written before the read"
+        );
         // A half-sent request is not a connection to reuse.
         assert!(!t.is_open());
         t.maybe_await_input(timeout()).unwrap();
@@ -182,7 +189,10 @@ mod tests {
         // The next request starts from nothing held; await_input flushes too.
         transmit(&mut t, "GET / HTTP/1.1\r\n\r\n");
         t.await_input(timeout()).unwrap();
-        assert_eq!(log.lock().unwrap()[2..], ["write GET / HTTP/1.1\r\n\r\n", "read"]);
+        assert_eq!(
+            log.lock().unwrap()[2..],
+            ["write GET / HTTP/1.1\r\n\r\n", "read"]
+        );
     }
 
     #[test]
@@ -197,7 +207,11 @@ mod tests {
             .lock()
             .unwrap()
             .iter()
-            .map(|w| w.strip_prefix("write ").expect("only writes so far").to_owned())
+            .map(|w| {
+                w.strip_prefix("write ")
+                    .expect("only writes so far")
+                    .to_owned()
+            })
             .collect();
         assert_eq!(written, format!("{head}{body}"));
         // Output larger than the limit with nothing held goes straight through.
@@ -210,6 +224,9 @@ mod tests {
         transmit(&mut t, "12345678");
         transmit(&mut t, "abcd");
         t.await_input(timeout()).unwrap();
-        assert_eq!(*log.lock().unwrap(), ["write 12345678", "write abcd", "read"]);
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["write 12345678", "write abcd", "read"]
+        );
     }
 }

@@ -156,7 +156,8 @@ impl MindraEvent {
         };
         // event, data, id, then the eight typed fields in struct order.
         let [c0, c1, c2, c3, c4, c5, c6, c7] = fields;
-        let texts: [Option<&str>; 11] = [Some(name), Some(data), id, c0, c1, c2, c3, c4, c5, c6, c7];
+        let texts: [Option<&str>; 11] =
+            [Some(name), Some(data), id, c0, c1, c2, c3, c4, c5, c6, c7];
         // The typed fields are mostly slices of `data`: a slice of a NUL-free text needs no scan.
         let data_nuls = count_nuls(data);
         let data_range = data.as_bytes().as_ptr_range();

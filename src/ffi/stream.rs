@@ -116,9 +116,8 @@ pub unsafe extern "C" fn mindra_stream_next(
                 return null_mut();
             };
             let mut consumer = stream.stream.lock().unwrap_or_else(|e| e.into_inner());
-            let next = consumer.next_with(|sse, view| {
-                MindraEvent::from_view(sse.event, sse.data, sse.id, view)
-            });
+            let next = consumer
+                .next_with(|sse, view| MindraEvent::from_view(sse.event, sse.data, sse.id, view));
             match next {
                 Ok(Some(event)) => {
                     report(error_out, None);
