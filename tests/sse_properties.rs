@@ -1,48 +1,18 @@
 //! Property tests for the SSE parser: split invariance, agreement with a naive reference
 //! model of the WHATWG rules, no panics, and the memory bound.
 
-use mindra::sse::{SseError, SseEvent, SseParser};
-use proptest::prelude::*;
-
-/// Everything observable about one parse.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Outcome {
-    events: Vec<SseEvent>,
-    last_id: String,
-    retry: Option<u64>,
-    seen_id: bool,
-    started: bool,
-    error: Option<SseError>,
+mod support {
+    pub mod sse_outcome;
 }
 
+use mindra::sse::{SseError, SseEvent, SseParser, DEFAULT_MAX_LINE};
+use proptest::prelude::*;
+use support::sse_outcome::{parse, Outcome};
+
+/// Parses `feeds` in order (`max_line` `None` is the default bound).
 fn parse_feeds<'a>(max_line: Option<usize>, feeds: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
-    let mut p = match max_line {
-        Some(m) => SseParser::with_max_line(m),
-        None => SseParser::new(),
-    };
-    let mut events = Vec::new();
-    let mut error = None;
-    for feed in feeds {
-        let r = p.feed(feed);
-        while let Some(ev) = p.next_event() {
-            events.push(ev.into_owned());
-        }
-        if let Err(e) = r {
-            // Once failed, always failed, and nothing more is dispatched.
-            assert_eq!(p.feed(b"data: x\n\n"), Err(e.clone()));
-            assert_eq!(p.next_event(), None);
-            error = Some(e);
-            break;
-        }
-    }
-    Outcome {
-        events,
-        last_id: p.last_event_id().to_owned(),
-        retry: p.retry_ms(),
-        seen_id: p.has_seen_id(),
-        started: p.started(),
-        error,
-    }
+    let pieces: Vec<Option<&[u8]>> = feeds.into_iter().map(Some).collect();
+    parse(max_line.unwrap_or(DEFAULT_MAX_LINE), &pieces)
 }
 
 /// Cuts `input` at the given offsets (taken modulo len+1, sorted), keeping empty pieces.
@@ -315,22 +285,10 @@ proptest! {
         second in sse_input(),
         cuts in prop::collection::vec(any::<usize>(), 0..6),
     ) {
-        let mut p = SseParser::new();
-        p.feed(&first).unwrap();
         let before = parse_feeds(None, [&first[..]]);
-        p.reset_connection();
-        prop_assert!(!p.started());
-        let mut events = Vec::new();
-        while let Some(ev) = p.next_event() {
-            events.push(ev.into_owned());
-        }
-        prop_assert_eq!(&events, &before.events);
-        for piece in split_at(&second, &cuts) {
-            p.feed(piece).unwrap();
-            while let Some(ev) = p.next_event() {
-                events.push(ev.into_owned());
-            }
-        }
+        let mut pieces = vec![Some(&first[..]), None];
+        pieces.extend(split_at(&second, &cuts).into_iter().map(Some));
+        let got = parse(DEFAULT_MAX_LINE, &pieces);
         let mut expected = reference_after(&second, usize::MAX, Carried {
             last_id: before.last_id.clone(),
             seen_id: before.seen_id,
@@ -339,14 +297,6 @@ proptest! {
         let mut all = before.events;
         all.append(&mut expected.events);
         expected.events = all;
-        let got = Outcome {
-            events,
-            last_id: p.last_event_id().to_owned(),
-            retry: p.retry_ms(),
-            seen_id: p.has_seen_id(),
-            started: p.started(),
-            error: None,
-        };
         prop_assert_eq!(got, expected);
     }
 

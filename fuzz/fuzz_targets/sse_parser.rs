@@ -18,72 +18,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mindra::sse::{SseError, SseEvent, SseParser, DEFAULT_MAX_LINE};
+use mindra::sse::DEFAULT_MAX_LINE;
+
+#[path = "../../tests/support/sse_outcome.rs"]
+mod sse_outcome;
+use sse_outcome::parse;
 
 const SMALL_BOUNDS: [usize; 8] = [0, 1, 3, 8, 16, 40, 64, 1024];
-
-#[derive(Debug, PartialEq, Eq)]
-struct Outcome {
-    events: Vec<SseEvent>,
-    last_id: String,
-    retry: Option<u64>,
-    seen_id: bool,
-    started: bool,
-    error: Option<SseError>,
-}
-
-/// Feeds `pieces` (a `None` piece is a `reset_connection`), draining events after each feed.
-fn parse(max_line: usize, pieces: &[Option<&[u8]>]) -> Outcome {
-    let mut p = SseParser::with_max_line(max_line);
-    let mut events = Vec::new();
-    let mut error = None;
-    for piece in pieces {
-        match piece {
-            Some(bytes) => {
-                let result = p.feed(bytes);
-                while let Some(event) = p.next_event() {
-                    events.push(event.into_owned());
-                }
-                if let Err(e) = result {
-                    // Sticky: the same error, and nothing more is dispatched.
-                    assert_eq!(p.feed(b"data: x\n\n"), Err(e.clone()));
-                    assert_eq!(p.next_event(), None);
-                    error = Some(e);
-                    break;
-                }
-            }
-            None => {
-                let (id, seen, retry) =
-                    (p.last_event_id().to_owned(), p.has_seen_id(), p.retry_ms());
-                p.reset_connection();
-                // Kept across a reset: the committed id, has_seen_id, the retry time.
-                assert!(!p.started());
-                assert_eq!(p.last_event_id(), id);
-                assert_eq!(p.has_seen_id(), seen);
-                assert_eq!(p.retry_ms(), retry);
-            }
-        }
-    }
-    for event in &events {
-        assert!(!event.event.is_empty());
-        assert!(!event.event.contains(['\r', '\n']), "{event:?}");
-        assert!(!event.data.contains('\r'), "{event:?}");
-        if let Some(id) = &event.id {
-            assert!(
-                !id.is_empty() && !id.contains(['\0', '\r', '\n']),
-                "{event:?}"
-            );
-        }
-    }
-    Outcome {
-        events,
-        last_id: p.last_event_id().to_owned(),
-        retry: p.retry_ms(),
-        seen_id: p.has_seen_id(),
-        started: p.started(),
-        error,
-    }
-}
 
 /// Cuts `stream` into reads of the given sizes (the rest is the last read), inserting a reset
 /// after piece `reset_after` when asked; returns the pieces and the reset's byte offset.
