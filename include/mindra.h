@@ -7,6 +7,9 @@
  * Conventions (every function):
  * - All strings in and out are NUL-terminated UTF-8. Input strings are copied: the caller may
  *   free them as soon as the call returns. Invalid UTF-8 is an error, never replaced.
+ * - Text received from the server is handed over as received, except that a NUL byte (which a
+ *   C string cannot carry; JSON can encode one as \u0000) becomes U+FFFD, as does invalid
+ *   UTF-8 in an event stream (the WHATWG decoding rule).
  * - Every pointer returned is owned by the caller and released only with its matching
  *   mindra_*_free; every *_free accepts NULL. Strings inside a returned struct belong to it.
  * - Errors travel in the returned struct or an optional MindraError **error_out (NULL means

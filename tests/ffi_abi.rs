@@ -173,3 +173,34 @@ fn event_structs_free_every_field() {
         mindra_event_free(c_event);
     }
 }
+
+#[test]
+fn a_nul_in_received_text_becomes_u_fffd_in_every_field() {
+    let c_event = |name: &str, data: &str| {
+        let sse = mindra::sse::SseEvent {
+            event: name.into(),
+            data: data.into(),
+            id: None,
+        };
+        MindraEvent::boxed(mindra::Event::try_from(sse).unwrap())
+    };
+    unsafe {
+        // An escaped NUL decodes into a NUL in `content` (an owned field, not a slice of
+        // `data`); `data` itself keeps the escape and needs no replacement.
+        let e = c_event("chunk", r#"{"content":"a\u0000b\u0000"}"#);
+        assert_eq!(text((*e).content), "a\u{FFFD}b\u{FFFD}");
+        assert_eq!(text((*e).data), r#"{"content":"a\u0000b\u0000"}"#);
+        mindra_event_free(e);
+        // A plain field is a slice of NUL-free data: copied whole.
+        let e = c_event("tool_executing", r#"{"tool_name":"calc","tool_input":[1]}"#);
+        assert_eq!(text((*e).tool_name), "calc");
+        assert_eq!(text((*e).tool_input), "[1]");
+        mindra_event_free(e);
+        // Raw NUL bytes in an undocumented event's name and data (SSE allows them).
+        let e = c_event("x\0y", "\0d\0\0");
+        assert_eq!((*e).r#type, MindraEventType::MINDRA_EVENT_OTHER);
+        assert_eq!(text((*e).event), "x\u{FFFD}y");
+        assert_eq!(text((*e).data), "\u{FFFD}d\u{FFFD}\u{FFFD}");
+        mindra_event_free(e);
+    }
+}
